@@ -1,0 +1,379 @@
+"""The input contract (DESIGN section 5), in one place.
+
+Every public function validates its inputs with these helpers before computing, so that
+bad input gets one kind of clear error everywhere:
+
+* NaN / +-inf entries -> :class:`~divlab.errors.NonFiniteError`
+* negative probabilities or weights -> :class:`~divlab.errors.NegativeValueError`
+* empty input or zero total mass -> :class:`~divlab.errors.EmptyInputError`
+* shape mismatch (both shapes shown) -> :class:`~divlab.errors.ShapeMismatchError`
+* unnormalised probability vectors -> :class:`~divlab.errors.NormalizationError`
+* complex / object / str dtypes -> :class:`~divlab.errors.DTypeError`
+* out-of-range options -> :class:`~divlab.errors.ParameterError`
+
+Integer and boolean arrays become float64; float16 becomes float32. Each message names the
+argument in backticks. The diagnostics that locate the first bad entry run only once a
+problem is known to exist, so the happy path costs a handful of reductions.
+"""
+
+from __future__ import annotations
+
+import numbers
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from ._array import array_namespace, to_numpy
+from .errors import (
+    DTypeError,
+    EmptyInputError,
+    NegativeValueError,
+    NonFiniteError,
+    NormalizationError,
+    ParameterError,
+    ShapeMismatchError,
+)
+
+__all__ = [
+    "NORMALIZATION_RTOL",
+    "as_float_array",
+    "check_finite",
+    "check_nonnegative",
+    "check_not_empty",
+    "check_same_shape",
+    "check_probability",
+    "check_probability_pair",
+    "check_samples",
+    "check_sample_pair",
+    "check_weights",
+    "check_positive",
+    "check_nonnegative_scalar",
+    "check_int",
+    "check_choice",
+    "check_axis",
+    "check_rng",
+    "normalize_mass",
+]
+
+#: Relative tolerance on ``|sum(p) - 1|`` accepted without ``normalize=True``.
+NORMALIZATION_RTOL = 1e-6
+
+
+def _first_bad(mask_np: np.ndarray) -> tuple[int, ...] | int:
+    idx = np.argwhere(mask_np)[0]
+    return int(idx[0]) if idx.size == 1 else tuple(int(i) for i in idx)
+
+
+def as_float_array(x: Any, name: str, xp: ModuleType | None = None) -> Any:
+    """Convert ``x`` to a floating array of namespace ``xp``.
+
+    Integers and booleans become float64, float16 becomes float32; float32/float64 are kept.
+
+    Raises
+    ------
+    DTypeError
+        For complex, object, string or other non-numeric data.
+    """
+    if xp is None:
+        xp = array_namespace(x)
+    if isinstance(x, (list, tuple, numbers.Number)) or isinstance(x, np.generic):
+        try:
+            x = np.asarray(x)
+        except (ValueError, TypeError) as exc:
+            raise DTypeError(f"`{name}` could not be converted to a numeric array: {exc}") from exc
+        if x.dtype == object:
+            raise DTypeError(f"`{name}` is ragged or holds non-numeric objects (dtype=object)")
+        x = xp.asarray(x)
+    dt = getattr(x, "dtype", None)
+    if dt is None:
+        raise DTypeError(f"`{name}` must be an array, got {type(x).__name__}")
+    np_dt = dt if isinstance(dt, np.dtype) else None
+    if np_dt is not None and np_dt.kind in "OUSVMm":
+        raise DTypeError(f"`{name}` has dtype {np_dt}, which is not numeric; pass real numbers")
+    try:
+        if xp.isdtype(dt, "real floating"):
+            if dt == getattr(xp, "float16", None):
+                return xp.astype(x, xp.float32)
+            return x
+        if xp.isdtype(dt, "complex floating"):
+            raise DTypeError(f"`{name}` is complex ({dt}); divergences need real numbers")
+        if xp.isdtype(dt, "integral") or xp.isdtype(dt, "bool"):
+            return xp.astype(x, xp.float64)
+    except TypeError as exc:
+        raise DTypeError(f"`{name}` has unsupported dtype {dt}") from exc
+    if np_dt is not None and np_dt.kind == "f":  # longdouble etc.
+        return xp.astype(x, xp.float64)
+    raise DTypeError(f"`{name}` has unsupported dtype {dt}")
+
+
+def check_not_empty(x: Any, name: str) -> None:
+    """Raise :class:`EmptyInputError` if ``x`` has no elements."""
+    if x.size is None or x.size == 0:
+        raise EmptyInputError(f"`{name}` is empty (shape {tuple(x.shape)})")
+
+
+def check_finite(x: Any, name: str, xp: ModuleType | None = None) -> None:
+    """Raise :class:`NonFiniteError` if ``x`` contains NaN or +-inf, naming the first one."""
+    xp = xp or array_namespace(x)
+    if not bool(xp.all(xp.isfinite(x))):
+        _raise_nonfinite(x, name)
+
+
+def _raise_nonfinite(x: Any, name: str) -> None:
+    xn = to_numpy(x)
+    bad = ~np.isfinite(xn)
+    where = _first_bad(bad)
+    val = xn[where] if xn.ndim else xn
+    what = "NaN" if np.isnan(val) else ("+inf" if val > 0 else "-inf")
+    raise NonFiniteError(
+        f"`{name}` contains {int(bad.sum())} non-finite value(s); first is {what} at index {where}"
+    )
+
+
+def check_nonnegative(x: Any, name: str, xp: ModuleType | None = None) -> None:
+    """Raise :class:`NegativeValueError` if ``x`` has a negative entry, naming the first one."""
+    xp = xp or array_namespace(x)
+    if bool(xp.any(x < 0)):
+        xn = to_numpy(x)
+        where = _first_bad(xn < 0)
+        raise NegativeValueError(
+            f"`{name}` has a negative entry ({float(xn[where])!r} at index {where}); "
+            "probabilities and weights must be >= 0"
+        )
+
+
+def check_same_shape(a: Any, b: Any, names: tuple[str, str] = ("p", "q")) -> None:
+    """Raise :class:`ShapeMismatchError` showing both shapes if they differ."""
+    if tuple(a.shape) != tuple(b.shape):
+        raise ShapeMismatchError(
+            f"`{names[0]}` and `{names[1]}` must have the same shape, "
+            f"got {tuple(a.shape)} and {tuple(b.shape)}"
+        )
+
+
+def check_axis(axis: int, ndim: int, name: str = "axis") -> int:
+    """Normalise ``axis`` to ``0 <= axis < ndim`` or raise :class:`ParameterError`."""
+    if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
+        raise ParameterError(f"`{name}` must be an integer, got {axis!r}")
+    if not -ndim <= axis < ndim:
+        raise ParameterError(f"`{name}`={axis} is out of range for an array of {ndim} dimension(s)")
+    return int(axis) % ndim
+
+
+def normalize_mass(p: Any, xp: ModuleType, *, axis: int = -1) -> Any:
+    """Divide ``p`` by its sum along ``axis`` without overflow (values up to 1e308 are fine)."""
+    scale = xp.max(p, axis=axis, keepdims=True)
+    scale = xp.where(scale > 0, scale, xp.ones_like(scale))
+    ps = p / scale
+    return ps / xp.sum(ps, axis=axis, keepdims=True)
+
+
+def check_probability(
+    p: Any,
+    name: str = "p",
+    *,
+    xp: ModuleType | None = None,
+    axis: int = -1,
+    normalize: bool = False,
+    rtol: float = NORMALIZATION_RTOL,
+) -> Any:
+    """Validate probability vector(s) along ``axis`` and return them as a float array.
+
+    Checks, in order: numeric dtype, non-empty, finite, non-negative, positive mass, and
+    ``sum == 1`` within ``rtol`` (or rescales when ``normalize=True``).
+    """
+    xp = xp or array_namespace(p)
+    p = as_float_array(p, name, xp)
+    if p.ndim == 0:
+        raise ShapeMismatchError(f"`{name}` must be at least 1-D, got a scalar")
+    axis = check_axis(axis, p.ndim)
+    check_not_empty(p, name)
+    check_finite(p, name, xp)
+    check_nonnegative(p, name, xp)
+    total = xp.sum(p, axis=axis, keepdims=True)
+    if not bool(xp.all(total > 0)):
+        if bool(xp.all(p == 0)) or p.ndim == 1:
+            raise EmptyInputError(f"`{name}` has zero total mass")
+        raise EmptyInputError(f"`{name}` has a slice with zero total mass along axis {axis}")
+    if normalize:
+        return normalize_mass(p, xp, axis=axis)
+    if not bool(xp.all(xp.isfinite(total))):  # overflowing sum of finite values
+        raise NormalizationError(
+            f"`{name}` sums to inf (entries near the float maximum); pass normalize=True"
+        )
+    err = xp.max(xp.abs(total - 1.0))
+    if float(to_numpy(err)) > rtol:
+        raise NormalizationError(
+            f"`{name}` does not sum to 1 along axis {axis} (largest deviation "
+            f"{float(to_numpy(err)):.3g}); pass normalize=True to rescale"
+        )
+    return p
+
+
+def check_probability_pair(
+    p: Any,
+    q: Any,
+    *,
+    axis: int = -1,
+    normalize: bool = False,
+    names: tuple[str, str] = ("p", "q"),
+) -> tuple[ModuleType, Any, Any]:
+    """Validate two probability arrays of the same shape; return ``(xp, p, q)``.
+
+    The common dtype is float32 only if both are float32 (or float16), else float64.
+    """
+    xp = array_namespace(p, q)
+    p = as_float_array(p, names[0], xp)
+    q = as_float_array(q, names[1], xp)
+    check_same_shape(p, q, names)
+    p = check_probability(p, names[0], xp=xp, axis=axis, normalize=normalize)
+    q = check_probability(q, names[1], xp=xp, axis=axis, normalize=normalize)
+    if p.dtype != q.dtype:
+        p = xp.astype(p, xp.float64)
+        q = xp.astype(q, xp.float64)
+    return xp, p, q
+
+
+def check_samples(x: Any, name: str = "x", *, xp: ModuleType | None = None, min_n: int = 1) -> Any:
+    """Validate a sample set and return it as a 2-D float array of shape ``(n, d)``.
+
+    1-D input of length n is read as n one-dimensional points, shape ``(n, 1)``.
+    """
+    xp = xp or array_namespace(x)
+    x = as_float_array(x, name, xp)
+    if x.ndim == 1:
+        x = xp.reshape(x, (-1, 1))
+    elif x.ndim != 2:
+        raise ShapeMismatchError(
+            f"`{name}` must be 1-D (n,) or 2-D (n, d) samples, got shape {tuple(x.shape)}"
+        )
+    if x.shape[0] == 0 or x.shape[1] == 0:
+        raise EmptyInputError(f"`{name}` is empty (shape {tuple(x.shape)})")
+    if x.shape[0] < min_n:
+        raise EmptyInputError(f"`{name}` has {x.shape[0]} sample(s); at least {min_n} are needed")
+    check_finite(x, name, xp)
+    return x
+
+
+def check_sample_pair(
+    x: Any, y: Any, *, names: tuple[str, str] = ("x", "y"), min_n: int = 1
+) -> tuple[ModuleType, Any, Any]:
+    """Validate two sample sets with the same dimension; return ``(xp, x, y)`` (2-D, same dtype)."""
+    xp = array_namespace(x, y)
+    x = check_samples(x, names[0], xp=xp, min_n=min_n)
+    y = check_samples(y, names[1], xp=xp, min_n=min_n)
+    if x.shape[1] != y.shape[1]:
+        raise ShapeMismatchError(
+            f"`{names[0]}` and `{names[1]}` must have the same dimension d, "
+            f"got shapes {tuple(x.shape)} and {tuple(y.shape)}"
+        )
+    if x.dtype != y.dtype:
+        x = xp.astype(x, xp.float64)
+        y = xp.astype(y, xp.float64)
+    return xp, x, y
+
+
+def check_weights(
+    a: Any, n: int, name: str, *, xp: ModuleType, dtype: Any, like: Any = None
+) -> Any:
+    """Validate sample weights of length ``n`` and return them normalised to sum 1.
+
+    ``None`` gives uniform weights ``1/n``.
+    """
+    if a is None:
+        w = xp.ones((n,), dtype=dtype) / n
+        if like is not None and hasattr(like, "device"):
+            w = xp.asarray(w, device=like.device)
+        return w
+    a = as_float_array(a, name, xp)
+    if a.ndim != 1 or a.shape[0] != n:
+        raise ShapeMismatchError(
+            f"`{name}` must have shape ({n},) to match the samples, got {tuple(a.shape)}"
+        )
+    check_finite(a, name, xp)
+    check_nonnegative(a, name, xp)
+    total = xp.sum(a)
+    if not bool(total > 0):
+        raise EmptyInputError(f"`{name}` has zero total mass")
+    return xp.astype(normalize_mass(a, xp, axis=0), dtype)
+
+
+def check_positive(value: Any, name: str, *, allow_inf: bool = False) -> float:
+    """Return ``value`` as a float if it is a finite number > 0, else raise ParameterError."""
+    v = _as_real_scalar(value, name)
+    if not (v > 0) or (np.isinf(v) and not allow_inf):
+        raise ParameterError(f"`{name}` must be a positive finite number, got {value!r}")
+    return v
+
+
+def check_nonnegative_scalar(value: Any, name: str) -> float:
+    """Return ``value`` as a float if it is finite and >= 0, else raise ParameterError."""
+    v = _as_real_scalar(value, name)
+    if not (v >= 0) or np.isinf(v):
+        raise ParameterError(f"`{name}` must be a finite number >= 0, got {value!r}")
+    return v
+
+
+def _as_real_scalar(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        try:
+            if np.ndim(value) == 0 and np.isrealobj(value):
+                return float(value)
+        except Exception:
+            pass
+        raise ParameterError(f"`{name}` must be a real number, got {value!r}")
+    v = float(value)
+    if np.isnan(v):
+        raise ParameterError(f"`{name}` must be a number, got NaN")
+    return v
+
+
+def check_int(
+    value: Any, name: str, *, min_value: int | None = None, max_value: int | None = None
+) -> int:
+    """Return ``value`` as an int within ``[min_value, max_value]``, else raise ParameterError."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        else:
+            raise ParameterError(f"`{name}` must be an integer, got {value!r}")
+    v = int(value)
+    if min_value is not None and v < min_value:
+        raise ParameterError(f"`{name}` must be >= {min_value}, got {v}")
+    if max_value is not None and v > max_value:
+        raise ParameterError(f"`{name}` must be <= {max_value}, got {v}")
+    return v
+
+
+def check_choice(value: Any, name: str, choices: tuple[str, ...] | list[str]) -> str:
+    """Return ``value`` if it is one of ``choices``, else raise ParameterError listing them."""
+    if value not in choices:
+        raise ParameterError(
+            f"`{name}`={value!r} is not one of: {', '.join(repr(c) for c in choices)}"
+        )
+    return value
+
+
+def check_rng(rng: Any) -> np.random.Generator:
+    """Turn ``rng`` (None | int | numpy Generator | SeedSequence) into a NumPy Generator (SPEC 7).
+
+    divlab draws random numbers on the host with this generator and moves them to the
+    device, so NumPy and CuPy runs with the same seed see the same numbers.
+    """
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None or isinstance(rng, (numbers.Integral, np.random.SeedSequence)):
+        if isinstance(rng, numbers.Integral) and not isinstance(rng, bool) and int(rng) < 0:
+            raise ParameterError(f"`rng` seed must be >= 0, got {rng}")
+        if isinstance(rng, bool):
+            raise ParameterError("`rng` must be None, an int seed or a numpy Generator, got bool")
+        return np.random.default_rng(rng)
+    if isinstance(rng, np.random.RandomState):
+        raise ParameterError(
+            "`rng` must be None, an int seed or a numpy.random.Generator; "
+            "legacy RandomState is not accepted (use np.random.default_rng(seed))"
+        )
+    raise ParameterError(
+        f"`rng` must be None, an int seed or a numpy.random.Generator, got {type(rng).__name__}"
+    )
