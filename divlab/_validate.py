@@ -191,22 +191,26 @@ def check_probability(
     check_not_empty(p, name)
     check_finite(p, name, xp)
     check_nonnegative(p, name, xp)
-    total = xp.sum(p, axis=axis, keepdims=True)
-    if not bool(xp.all(total > 0)):
-        if bool(xp.all(p == 0)) or p.ndim == 1:
+    peak = xp.max(p, axis=axis, keepdims=True)  # entries are >= 0: mass > 0 iff max > 0
+    if not bool(xp.all(peak > 0)):
+        if p.ndim == 1 or not bool(xp.any(peak > 0)):
             raise EmptyInputError(f"`{name}` has zero total mass")
         raise EmptyInputError(f"`{name}` has a slice with zero total mass along axis {axis}")
     if normalize:
         return normalize_mass(p, xp, axis=axis)
-    if not bool(xp.all(xp.isfinite(total))):  # overflowing sum of finite values
+    # A normalised vector has every entry <= 1, so its sum cannot overflow; an entry
+    # above 1 + rtol already proves that the vector is not normalised.
+    if bool(xp.any(peak > 1.0 + rtol)):
         raise NormalizationError(
-            f"`{name}` sums to inf (entries near the float maximum); pass normalize=True"
+            f"`{name}` does not sum to 1 along axis {axis} (it has an entry of "
+            f"{float(to_numpy(xp.max(peak))):.3g}); pass normalize=True to rescale"
         )
-    err = xp.max(xp.abs(total - 1.0))
-    if float(to_numpy(err)) > rtol:
+    total = xp.sum(p, axis=axis, keepdims=True)
+    err = float(to_numpy(xp.max(xp.abs(total - 1.0))))
+    if err > rtol:
         raise NormalizationError(
             f"`{name}` does not sum to 1 along axis {axis} (largest deviation "
-            f"{float(to_numpy(err)):.3g}); pass normalize=True to rescale"
+            f"{err:.3g}); pass normalize=True to rescale"
         )
     return p
 
@@ -316,7 +320,9 @@ def check_nonnegative_scalar(value: Any, name: str) -> float:
 
 
 def _as_real_scalar(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    if isinstance(value, (bool, np.bool_)):
+        raise ParameterError(f"`{name}` must be a real number, got {value!r}")
+    if not isinstance(value, numbers.Real):
         try:
             if np.ndim(value) == 0 and np.isrealobj(value):
                 return float(value)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from ._result import OTResult
+from ._result import OTResult as OTResult
 
 _LAZY = {
     "emd": "divlab.ot.exact",
