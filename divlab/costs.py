@@ -9,12 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._array import array_namespace, chunk_slices, default_chunk_rows
+import numpy as np
+
+from ._array import array_namespace, chunk_slices, default_chunk_rows, is_numpy
 from ._validate import check_choice, check_positive, check_sample_pair
 
 __all__ = ["METRICS", "pairwise_cost", "pairwise_cost_unchecked"]
 
 METRICS = ("euclidean", "sqeuclidean", "cityblock", "minkowski")
+
+# Above this dimension the generic (non-NumPy) path uses the centred Gram expansion.
+_EXPANSION_MIN_D = 64
 
 
 def pairwise_cost(
@@ -65,27 +70,49 @@ def pairwise_cost_unchecked(
     x: Any, y: Any, xp: Any = None, *, metric: str = "euclidean", r: float = 2.0,
     chunk_rows: int | None = None,
 ) -> Any:
-    """:func:`pairwise_cost` on already validated 2-D arrays (internal fast path)."""
+    """:func:`pairwise_cost` on already validated 2-D arrays (internal fast path).
+
+    Costs are computed from exact coordinate differences (no ``|x|^2 + |y|^2 - 2 x.y``
+    expansion, which loses all relative precision for nearby points): on NumPy with
+    :func:`scipy.spatial.distance.cdist`, elsewhere by accumulating one coordinate at a
+    time in row blocks. Only for ``d > 64`` does the generic path use the expansion, on
+    data centred at their joint mean, clamped at 0.
+    """
     xp = xp or array_namespace(x, y)
     n, d = x.shape
     m = y.shape[0]
-    if metric in ("euclidean", "sqeuclidean"):
-        # ||x||^2 + ||y||^2 - 2 x.y, clamped at 0; exact differences for d == 1.
-        if d == 1:
-            diff = x - xp.reshape(y, (1, m))
-            sq = diff * diff
-        else:
-            xx = xp.sum(x * x, axis=1)[:, None]
-            yy = xp.sum(y * y, axis=1)[None, :]
-            sq = xx + yy - 2.0 * (x @ y.T)
-            sq = xp.maximum(sq, xp.zeros_like(sq))
+    dtype = x.dtype
+    if is_numpy(xp):
+        from scipy.spatial.distance import cdist
+
+        kw: dict[str, Any] = {"p": r} if metric == "minkowski" else {}
+        out = cdist(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64),
+                    metric=metric, **kw)
+        return xp.asarray(out if out.dtype == dtype else out.astype(dtype))
+    if metric in ("euclidean", "sqeuclidean") and d > _EXPANSION_MIN_D:
+        shift = (xp.sum(x, axis=0) + xp.sum(y, axis=0)) / (n + m)
+        xc, yc = x - shift, y - shift
+        xx = xp.sum(xc * xc, axis=1)[:, None]
+        yy = xp.sum(yc * yc, axis=1)[None, :]
+        sq = xx + yy - 2.0 * (xc @ yc.T)
+        sq = xp.maximum(sq, xp.zeros_like(sq))
         return xp.sqrt(sq) if metric == "euclidean" else sq
-    rows = chunk_rows or default_chunk_rows(m * d)
+    rows = chunk_rows or default_chunk_rows(m)
     out = []
     for sl in chunk_slices(n, rows):
-        diff = xp.abs(x[sl, None, :] - y[None, :, :])
-        if metric == "cityblock":
-            out.append(xp.sum(diff, axis=2))
-        else:
-            out.append(xp.sum(diff**r, axis=2) ** (1.0 / r))
+        acc = None
+        for k in range(d):
+            diff = x[sl, k:k + 1] - xp.reshape(y[:, k], (1, m))
+            if metric in ("euclidean", "sqeuclidean"):
+                term = diff * diff
+            elif metric == "cityblock":
+                term = xp.abs(diff)
+            else:
+                term = xp.abs(diff) ** r
+            acc = term if acc is None else acc + term
+        if metric == "euclidean":
+            acc = xp.sqrt(acc)
+        elif metric == "minkowski":
+            acc = acc ** (1.0 / r)
+        out.append(acc)
     return xp.concat(out, axis=0) if len(out) > 1 else out[0]
