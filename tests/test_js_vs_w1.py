@@ -1,4 +1,4 @@
-"""The lecture's WGAN argument: for disjoint supports JS = log 2 whatever the distance, W1 = theta."""
+"""Lecture WGAN argument: disjoint supports give JS = log 2 at any distance, while W1 = theta."""
 
 from __future__ import annotations
 
