@@ -1,0 +1,181 @@
+"""Input contract, result structure and backend behaviour of divlab.adversarial."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from divlab import adversarial
+from divlab.errors import (
+    ConvergenceWarning,
+    EmptyInputError,
+    EstimationError,
+    NonFiniteError,
+    ParameterError,
+    ShapeMismatchError,
+)
+
+FAST = {"steps": 60, "eval_every": 20, "n_bootstrap": 20, "batch_size": 64}
+
+
+@pytest.fixture
+def data():
+    rng = np.random.default_rng(0)
+    return rng.normal(size=(200, 2)), rng.normal(0.5, 1.0, size=(200, 2))
+
+
+def _quiet(fun, *args, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return fun(*args, **kw)
+
+
+@pytest.mark.parametrize("est", [adversarial.fgan, adversarial.wgan])
+def test_too_few_samples(est):
+    x = np.zeros((5, 2))
+    with pytest.raises(EmptyInputError, match=r"`x` has 5 sample\(s\).*at least 10"):
+        est(x, np.ones((50, 2)), **FAST)
+
+
+@pytest.mark.parametrize("est", [adversarial.fgan, adversarial.wgan])
+def test_dimension_mismatch(est, data):
+    x, _y = data
+    with pytest.raises(ShapeMismatchError, match=r"`x` and `y`.*\(200, 2\).*\(200, 3\)"):
+        est(x, np.ones((200, 3)), **FAST)
+
+
+@pytest.mark.parametrize("est", [adversarial.fgan, adversarial.wgan])
+def test_nan_in_samples(est, data):
+    x, y = data
+    y = y.copy()
+    y[3, 1] = np.nan
+    with pytest.raises(NonFiniteError, match=r"`y`.*NaN"):
+        est(x, y, **FAST)
+
+
+def test_unknown_divergence(data):
+    x, y = data
+    with pytest.raises(ParameterError, match="no_such_divergence"):
+        adversarial.fgan(x, y, divergence="no_such_divergence", **FAST)
+
+
+@pytest.mark.parametrize(
+    ("kw", "name"),
+    [({"lr": -1.0}, "lr"), ({"holdout": 1.0}, "holdout"), ({"steps": 0}, "steps"),
+     ({"batch_size": 0}, "batch_size"), ({"critic": {"width": 0}}, "width"),
+     ({"critic": {"activation": "swish"}}, "activation"), ({"critic": {"colour": 1}}, "critic"),
+     ({"confidence": 1.5}, "confidence"), ({"rng": -1}, "rng")],
+)
+def test_bad_options_name_the_argument(kw, name, data):
+    x, y = data
+    with pytest.raises(ParameterError, match=f"`{name}`"):
+        adversarial.fgan(x, y, **{**FAST, **kw})
+
+
+def test_bad_wgan_options(data):
+    x, y = data
+    with pytest.raises(ParameterError, match="`lipschitz`"):
+        adversarial.wgan(x, y, lipschitz="l2", **FAST)
+    with pytest.raises(ParameterError, match="`clip`"):
+        adversarial.wgan(x, y, lipschitz="clip", clip=0.0, **FAST)
+
+
+def test_divergent_training_raises_estimation_error(data):
+    """A huge learning rate on KL (exp conjugate) overflows: clear error, never a NaN."""
+    x, y = data
+    with pytest.raises(EstimationError, match="lower the learning rate `lr`"):
+        adversarial.fgan(10 * x, y, divergence="kl", lr=1e4, **FAST)
+
+
+def test_result_structure_and_reproducibility(data):
+    x, y = data
+    r1 = _quiet(adversarial.fgan, x, y, divergence="gan", rng=3, **FAST)
+    r2 = _quiet(adversarial.fgan, x, y, divergence="gan", rng=3, **FAST)
+    assert r1.estimate == r2.estimate
+    assert isinstance(r1.estimate, float) and np.isfinite(r1.estimate)
+    lo, hi = r1.ci
+    assert lo <= hi
+    assert set(r1.history) == {"step", "train", "validation"}
+    assert r1.history["step"] == [20, 40, 60]
+    assert r1.details["n_holdout"] == (60, 60)
+    assert r1.details["divergence"] == "gan"
+    t = r1.critic(x[:7])
+    assert t.shape == (7,)
+    assert np.all(t < 0)  # g_f(v) = -softplus(-v) lies in dom f* = R_-
+    d = r1.critic.discriminator(x[:7])
+    np.testing.assert_allclose(np.log(d), t, rtol=1e-10)
+    assert r1.critic.gradient(x[:7]).shape == (7, 2)
+    with pytest.raises(ShapeMismatchError, match="`z`"):
+        r1.critic(np.zeros((3, 5)))
+    with pytest.raises(AttributeError):
+        r1.estimate = 0.0  # frozen
+
+
+def test_discriminator_only_for_gan_like(data):
+    x, y = data
+    r = _quiet(adversarial.fgan, x, y, divergence="kl", rng=0, **FAST)
+    with pytest.raises(ParameterError, match="discriminator"):
+        r.critic.discriminator(x)
+
+
+def test_callback_progress_and_stop(data):
+    x, y = data
+    seen = []
+
+    def cb(step, info):
+        seen.append((step, info["objective"]))
+        return step >= 40
+
+    r = _quiet(adversarial.wgan, x, y, callback=cb, progress=True, rng=0, **FAST)
+    assert seen[-1][0] == 40 and r.details["steps_run"] == 40
+    assert seen[19][1] is not None and seen[0][1] is None
+
+
+def test_convergence_warning_when_steps_run_out(data):
+    x, y = data
+    with pytest.warns(ConvergenceWarning, match="increase `steps`"):
+        r = adversarial.fgan(x, y, steps=5, eval_every=5, n_bootstrap=0)
+    assert r.converged is False and r.ci is None
+
+
+@pytest.mark.parametrize("lip", ["clip", "gp", "sn"])
+def test_wgan_modes_run(lip, data):
+    x, y = data
+    r = _quiet(adversarial.wgan, x, y, lipschitz=lip, rng=0, **FAST)
+    assert np.isfinite(r.estimate)
+    if lip == "clip":
+        for w, b in r.critic.params:
+            assert np.max(np.abs(w)) <= 0.01 + 1e-15 and np.max(np.abs(b)) <= 0.01 + 1e-15
+    if lip == "sn":
+        for w, _ in r.critic.params:
+            assert np.linalg.svd(w, compute_uv=False)[0] == pytest.approx(1.0, rel=1e-6)
+        assert r.details["lipschitz_estimate"] <= 1.0 + 1e-6
+
+
+def test_backends_float32_and_array_api(backend):
+    rng = np.random.default_rng(1)
+    x_np = rng.normal(size=(120, 2)).astype(np.float32)
+    y_np = rng.normal(1.0, 1.0, size=(120, 2)).astype(np.float32)
+    x, y = backend.asarray(x_np), backend.asarray(y_np)
+    r = _quiet(adversarial.fgan, x, y, divergence="js", rng=0, **FAST)
+    w, _ = r.critic.params[0]
+    assert w.dtype == x.dtype  # float32 training
+    out = r.critic(x[:5, ...])
+    assert out.dtype == x.dtype and type(out) is type(x)
+    ref = _quiet(adversarial.fgan, x_np, y_np, divergence="js", rng=0, **FAST)
+    assert r.estimate == pytest.approx(ref.estimate, abs=1e-4)
+    rw = _quiet(adversarial.wgan, x, y, lipschitz="gp", rng=0, **FAST)
+    refw = _quiet(adversarial.wgan, x_np, y_np, lipschitz="gp", rng=0, **FAST)
+    assert rw.estimate == pytest.approx(refw.estimate, abs=1e-4)
+
+
+def test_user_built_fdivergence_uses_finite_difference_derivatives(data):
+    from divlab.fdiv import FDivergence
+
+    x, y = data
+    my_kl = FDivergence.from_generator(lambda u: u * np.log(u), name="my_kl")
+    r = _quiet(adversarial.fgan, x, y, divergence=my_kl, rng=0, **FAST)
+    assert r.details["derivative_source"] == "finite-difference"
+    assert np.isfinite(r.estimate)
