@@ -51,7 +51,7 @@ from typing import Any
 
 import numpy as np
 
-from ._array import array_namespace, from_numpy, is_numpy, softplus, to_numpy, xlogy
+from ._array import array_namespace, from_numpy, is_numpy, sigmoid, softplus, to_numpy, xlogy
 from ._validate import as_float_array
 from .errors import NotConvexError, ParameterError
 
@@ -306,6 +306,10 @@ class FDivergence:
     erratum: str | None = field(default=None, repr=False, compare=False)
     lecture_latex: Mapping[str, str] | None = field(default=None, repr=False, compare=False)
     params: tuple[tuple[str, float], ...] = ()
+    activation_derivative_fn: Kernel | None = field(default=None, repr=False, compare=False)
+    conjugate_activation_derivative_fn: Kernel | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -422,11 +426,46 @@ class FDivergence:
         >>> from divlab.fdiv import FDIVERGENCES
         >>> hel = FDIVERGENCES["squared_hellinger"]  # fused: expm1(v)
         >>> float(hel.conjugate_activation(40.0)), float(hel.conjugate(hel.activation(40.0)))
-        (2.3538526683702e+17, inf)
+        (2.3538526683702e+17, 9007199254740991.0)
         """
         xp, v = self._prepare(v, "v")
         with np.errstate(over="ignore", under="ignore"):
             return self.conjugate_activation_fn(v, xp)
+
+    def _derivative(self, kernel: Kernel | None, fun: Kernel, v: Any) -> Any:
+        xp, v = self._prepare(v, "v")
+        with np.errstate(over="ignore", under="ignore"):
+            if kernel is not None:
+                return kernel(v, xp)
+            # central difference, step eps^(1/3) (1 + |v|)
+            h = float(xp.finfo(v.dtype).eps) ** (1.0 / 3.0) * (1.0 + xp.abs(v))
+            return (fun(v + h, xp) - fun(v - h, xp)) / (2.0 * h)
+
+    def activation_derivative(self, v: Any) -> Any:
+        r""":math:`g_f'(v)`, closed form for the built-in entries (central differences else).
+
+        Examples
+        --------
+        >>> from divlab.fdiv import FDIVERGENCES
+        >>> FDIVERGENCES["gan"].activation_derivative([0.0]).tolist()  # sigmoid(-v)
+        [0.5]
+        """
+        return self._derivative(self.activation_derivative_fn, self.activation_fn, v)
+
+    def conjugate_activation_derivative(self, v: Any) -> Any:
+        r""":math:`\frac{d}{dv} f^*(g_f(v)) = (f^*)'(g_f(v))\, g_f'(v)`, the f-GAN loss gradient.
+
+        Closed form for the built-in entries (central differences else).
+
+        Examples
+        --------
+        >>> from divlab.fdiv import FDIVERGENCES
+        >>> FDIVERGENCES["gan"].conjugate_activation_derivative([0.0]).tolist()  # sigmoid(v)
+        [0.5]
+        """
+        return self._derivative(
+            self.conjugate_activation_derivative_fn, self.conjugate_activation_fn, v
+        )
 
     def optimal_critic(self, ratio: Any) -> Any:
         r"""The optimal f-GAN critic :math:`T^* = f'(p/q)` as a function of ``ratio = p/q``.
@@ -466,6 +505,7 @@ class FDivergence:
             return self
         f_fn, fp_fn, cj_fn = self.f_fn, self.f_prime_fn, self.conjugate_fn
         act_fn, fused_fn = self.activation_fn, self.conjugate_activation_fn
+        dg, dh = self.activation_derivative_fn, self.conjugate_activation_derivative_fn
         cs = f"{c:g}"
         latex = {
             "f": rf"{cs}\left[{self.latex['f']}\right]",
@@ -483,6 +523,10 @@ class FDivergence:
             conjugate_fn=lambda t, xp: c * cj_fn(t / c, xp),
             activation_fn=lambda v, xp: c * act_fn(v, xp),
             conjugate_activation_fn=lambda v, xp: c * fused_fn(v, xp),
+            activation_derivative_fn=None if dg is None else (lambda v, xp: c * dg(v, xp)),
+            conjugate_activation_derivative_fn=None
+            if dh is None
+            else (lambda v, xp: c * dh(v, xp)),
             conjugate_domain=self.conjugate_domain.scaled(c),
             f_prime_at_1=c * self.f_prime_at_1,
             f_at_0=c * self.f_at_0,
@@ -607,6 +651,10 @@ def _kl_fp(u, xp):
 
 def _kl_conj(t, xp):
     return xp.exp(t - 1.0)
+
+
+def _kl_fused(v, xp):
+    return xp.exp(v - 1.0)
 
 
 # reverse KL: f = -log u
@@ -802,7 +850,7 @@ def _jeffreys_conj(t, xp):
 
 
 # alpha family: f = (u^a - 1 - a (u - 1)) / (a (a - 1))
-def _alpha_kernels(a: float) -> tuple[Kernel, Kernel, Kernel, Kernel, Kernel, Interval]:
+def _alpha_kernels(a: float) -> tuple:
     den = a * (a - 1.0)
     k = a / (a - 1.0)
     f0 = 1.0 / a if a > 0 else INF
@@ -831,6 +879,13 @@ def _alpha_kernels(a: float) -> tuple[Kernel, Kernel, Kernel, Kernel, Kernel, In
 
         act_fn = _identity
         fused_fn = conj_fn
+        dg = _one
+
+        def dh(v, xp):
+            ok = v > kink
+            vs = xp.where(ok, v, xp.zeros_like(v))
+            return xp.where(ok, xp.exp(xp.log1p((a - 1.0) * vs) / (a - 1.0)), 0.0)
+
     else:
         hi = 1.0 / (1.0 - a)
         domain = Interval(-INF, hi, hi_closed=a < 0)
@@ -851,7 +906,14 @@ def _alpha_kernels(a: float) -> tuple[Kernel, Kernel, Kernel, Kernel, Kernel, In
             log_s = math.log1p(-a) + _log_softplus(-v, xp)
             return xp.expm1(k * log_s) / a
 
-    return f_fn, fp_fn, conj_fn, act_fn, fused_fn, domain
+        dg = _sigmoid_neg
+
+        def dh(v, xp):
+            # u*(g(v)) g'(v) with u* = s^{1/(a-1)}, s = (1-a) softplus(-v)
+            log_s = math.log1p(-a) + _log_softplus(-v, xp)
+            return xp.exp(log_s / (a - 1.0)) * sigmoid(-v, xp)
+
+    return f_fn, fp_fn, conj_fn, act_fn, fused_fn, domain, dg, dh
 
 
 # ---------------------------------------------------------------------------------------
@@ -950,8 +1012,51 @@ _ERRATA = {
 }
 
 
+def _one(v, xp):
+    return xp.ones_like(v)
+
+
+def _sigmoid(v, xp):
+    return sigmoid(v, xp)
+
+
+def _sigmoid_neg(v, xp):
+    return sigmoid(-v, xp)
+
+
+def _half_sech2(v, xp):
+    th = xp.tanh(v)
+    return 0.5 * (1.0 - th * th)
+
+
+def _exp_neg(v, xp):
+    return xp.exp(-v)
+
+
+def _jeffreys_dconj(v, xp):
+    # (f*)'(t) = argmax u = 1 / W(e^{1-t}) = exp(-y)
+    finite = xp.isfinite(v)
+    y = _log_wright_omega(1.0 - xp.where(finite, v, xp.zeros_like(v)), xp)
+    return xp.where(finite, xp.exp(-y), xp.where(v > 0, INF, 0.0))
+
+
+#: closed-form (g_f', (f* o g_f)') of the built-in entries
+_DERIVATIVES: dict[str, tuple[Kernel, Kernel]] = {
+    "kl": (_one, _kl_fused),
+    "reverse_kl": (_exp_neg, _one),
+    "pearson": (_one, lambda v, xp: xp.where(v > -2.0, 0.5 * v + 1.0, xp.zeros_like(v))),
+    "neyman": (lambda v, xp: -xp.exp(v), lambda v, xp: -xp.exp(0.5 * v)),
+    "squared_hellinger": (_exp_neg, lambda v, xp: xp.exp(v)),
+    "fgan_js": (_sigmoid_neg, _sigmoid),
+    "gan": (_sigmoid_neg, _sigmoid),
+    "total_variation": (_half_sech2, _half_sech2),
+    "jeffreys": (_one, _jeffreys_dconj),
+}
+
+
 def _entry(name: str, display: str, kernels: tuple, domain: Interval, **kw: Any) -> FDivergence:
     f_fn, fp_fn, conj_fn, act_fn, fused_fn = kernels
+    dg, dh = _DERIVATIVES[name]
     lec = _LECTURE.get(name)
     return FDivergence(
         name=name,
@@ -965,12 +1070,10 @@ def _entry(name: str, display: str, kernels: tuple, domain: Interval, **kw: Any)
         lecture_row=None if lec is None else lec["name"],
         lecture_latex=lec,
         erratum=_ERRATA.get(name),
+        activation_derivative_fn=dg,
+        conjugate_activation_derivative_fn=dh,
         **kw,
     )
-
-
-def _kl_fused(v, xp):
-    return xp.exp(v - 1.0)
 
 
 def _builtin_entries() -> list[FDivergence]:
@@ -1192,7 +1295,7 @@ def alpha_fdivergence(alpha: float) -> FDivergence:
         raise ParameterError(
             f"`alpha` = {a:g} is a limit of the alpha family; use get_fdivergence({alt!r})"
         )
-    f_fn, fp_fn, conj_fn, act_fn, fused_fn, domain = _alpha_kernels(a)
+    f_fn, fp_fn, conj_fn, act_fn, fused_fn, domain, dg, dh = _alpha_kernels(a)
     if a > 1:
         conj_tex = (
             r"\begin{cases}\frac{(1+(\alpha-1)t)^{\alpha/(\alpha-1)}-1}{\alpha} & "
@@ -1223,6 +1326,8 @@ def alpha_fdivergence(alpha: float) -> FDivergence:
             "divergence": r"\frac{1}{\alpha(\alpha-1)}\int\left(p^{\alpha}q^{1-\alpha}-1\right)dx",
         },
         params=(("alpha", a),),
+        activation_derivative_fn=dg,
+        conjugate_activation_derivative_fn=dh,
     )
 
 
