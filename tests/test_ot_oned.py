@@ -93,6 +93,20 @@ def test_equal_size_path_matches_general_path():
         assert fast == pytest.approx(general, rel=1e-12)
 
 
+@pytest.mark.parametrize("n,m", [(1, 2), (2, 3), (3, 2), (4, 6), (6, 4), (7, 13), (100, 37),
+                                 (64, 48)])
+@pytest.mark.parametrize("p", [1.0, 2.0, 2.7])
+def test_numpy_unequal_fast_path_matches_generic(n, m, p):
+    import array_api_strict as xs
+
+    u, v = RNG.normal(size=n), RNG.exponential(size=m)
+    fast = float(wasserstein_1d(u, v, p=p))
+    generic = float(wasserstein_1d(xs.asarray(u), xs.asarray(v), p=p))
+    weighted = float(wasserstein_1d(u, v, u_weights=np.ones(n), p=p))
+    assert fast == pytest.approx(generic, rel=1e-13, abs=1e-15)
+    assert fast == pytest.approx(weighted, rel=1e-12, abs=1e-15)
+
+
 def test_unequal_uniform_integer_breakpoints():
     # u has 2 atoms, v has 3: breakpoints 1/3, 1/2, 2/3 merged exactly.
     got = float(wasserstein_1d([0.0, 1.0], [0.0, 0.0, 1.0]))
