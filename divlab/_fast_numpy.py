@@ -226,10 +226,12 @@ def _recompute(prep: _Prepared, rows: np.ndarray, exact_terms) -> np.ndarray:
     return out
 
 
-def _compute(p, q, axis, keepdims, names, kernel, exact_terms, nbuf, threshold):
+def _compute(p, q, axis, keepdims, names, kernel, exact_terms, nbuf, threshold, reverse=False):
     prep = _prepare(p, q, axis, keepdims, names)
     if prep is None:
         return None
+    if reverse:  # D(q || p): validation (and its messages) in the caller's order
+        prep.P, prep.Q = prep.Q, prep.P
     vals, sp, sq, lowest = _run(prep, kernel, exact_terms, nbuf)
     if not _valid(sp, sq, lowest):
         # Let the full validator raise the specific error; if it accepts the input after
@@ -242,18 +244,20 @@ def _compute(p, q, axis, keepdims, names, kernel, exact_terms, nbuf, threshold):
     return vals, prep
 
 
-def kl(p: Any, q: Any, *, axis: Any = -1, keepdims: bool = False, names=("p", "q")):
-    """Fast NumPy ``divlab.kl`` values (float64, one per row) or ``None``."""
+def kl(p: Any, q: Any, *, axis: Any = -1, keepdims: bool = False, reverse: bool = False):
+    """Fast NumPy ``divlab.kl`` (``reverse_kl`` if ``reverse``) values per row, or ``None``."""
     from .discrete import _kl_terms
 
-    return _compute(p, q, axis, keepdims, names, _kl_kernel, _kl_terms, 1, _KL_RECOMPUTE)
+    return _compute(
+        p, q, axis, keepdims, ("p", "q"), _kl_kernel, _kl_terms, 1, _KL_RECOMPUTE, reverse
+    )
 
 
-def js(p: Any, q: Any, *, axis: Any = -1, keepdims: bool = False, names=("p", "q")):
+def js(p: Any, q: Any, *, axis: Any = -1, keepdims: bool = False):
     """Fast NumPy ``divlab.js`` values (float64, one per row) or ``None``."""
     from .discrete import _js_terms
 
-    return _compute(p, q, axis, keepdims, names, _js_kernel, _js_terms, 3, _JS_RECOMPUTE)
+    return _compute(p, q, axis, keepdims, ("p", "q"), _js_kernel, _js_terms, 3, _JS_RECOMPUTE)
 
 
 def finish(res, *, scale: float | None, lower: float | None, upper: float | None):

@@ -72,6 +72,8 @@ def _log_base(base: Any) -> float | None:
     """``log(base)`` (None for the natural log); validates ``base``."""
     if base is None:
         return None
+    if isinstance(base, (str, bytes)):  # check_positive would parse "2"
+        raise ParameterError(f"`base` must be a real number, got {base!r}")
     b = check_positive(base, "base")
     if b == 1.0:
         raise ParameterError("`base` must be a positive number other than 1, got 1")
@@ -379,7 +381,7 @@ def reverse_kl(
     if is_numpy(xp) and not normalize:
         from . import _fast_numpy
 
-        res = _fast_numpy.kl(q, p, axis=axis, keepdims=keepdims, names=("q", "p"))
+        res = _fast_numpy.kl(p, q, axis=axis, keepdims=keepdims, reverse=True)
         if res is not None:
             return _fast_numpy.finish(res, scale=scale, lower=0.0, upper=None)
     xp, p, q, axis, dt = _pair(p, q, axis, normalize)
