@@ -29,6 +29,7 @@ from ._array import array_namespace, is_numpy, result_float_dtype, to_numpy
 from ._validate import _as_real_scalar, as_float_array, check_finite, check_int, check_samples
 from .errors import (
     ConvergenceWarning,
+    EstimationError,
     InputError,
     NonFiniteError,
     ParameterError,
@@ -54,6 +55,10 @@ class NotPositiveDefiniteError(InputError):
 # --------------------------------------------------------------------------------------------
 # parsing of (mean, cov) pairs
 # --------------------------------------------------------------------------------------------
+
+
+#: Relative tolerance on ``max|C - C^T| / max|C|`` (at least 100 eps of the dtype).
+_SYM_RTOL = 1e-8
 
 
 class _Gauss(NamedTuple):
@@ -93,7 +98,8 @@ def _parse_one(mean: Any, cov: Any, mname: str, cname: str, xp: ModuleType) -> _
             )
         scale = float(to_numpy(xp.max(xp.abs(c))))
         asym = float(to_numpy(xp.max(xp.abs(c - c.T))))
-        if asym > 1e-8 * max(scale, np.finfo(np.float64).tiny):
+        rtol = max(_SYM_RTOL, 100.0 * float(xp.finfo(c.dtype).eps))
+        if asym > rtol * max(scale, np.finfo(np.float64).tiny):
             raise NotPositiveDefiniteError(
                 f"`{cname}` is not symmetric (largest |C - C^T| entry is {asym:.3g})"
             )
@@ -584,16 +590,24 @@ class _Integrand:
         self.hit_inf = False
         big = _LOG_RATIO_MAX
         # h(d) = f(e^d) e^{-d} near d = +big and g(d) = f(e^d) near d = -big, for extrapolation
-        self.h_big, self.h_slope = self._f(math.exp(big)) * math.exp(-big), 0.0
+        # (only needed, and only computed, where the limit f'(inf) or f(0) is infinite)
+        self.h_big = self.h_slope = self.g_big = self.g_slope = 0.0
         if not math.isfinite(self.fpinf):
+            self.h_big = self._f(math.exp(big)) * math.exp(-big)
             self.h_slope = self.h_big - self._f(math.exp(big - 1)) * math.exp(1 - big)
-        self.g_big, self.g_slope = self._f(math.exp(-big)), 0.0
         if not math.isfinite(self.f0):
+            self.g_big = self._f(math.exp(-big))
             self.g_slope = self.g_big - self._f(math.exp(1 - big))
 
     def _f(self, u: float) -> float:
         with np.errstate(all="ignore"):
-            return float(np.asarray(self.fd.f(np.asarray(u, dtype=float)), dtype=float))
+            v = float(np.asarray(self.fd.f(np.asarray(u, dtype=float)), dtype=float))
+        if math.isnan(v) or v == -math.inf:  # a convex generator is > -inf on (0, inf)
+            raise EstimationError(
+                f"the generator of `f` ({getattr(self.fd, 'name', self.fd)!r}) returned {v} at "
+                f"u = {u!r}; the divergence cannot be integrated"
+            )
+        return v
 
     def _inf(self) -> float:
         self.hit_inf = True
@@ -694,6 +708,8 @@ def density_f_divergence(
         infinite density.
     ParameterError
         Bad bounds (``lower >= upper``, NaN), tolerances or ``limit``; unknown ``f``.
+    EstimationError
+        The generator returned NaN or ``-inf`` at some ratio :math:`0 < u < \infty`.
 
     Warns
     -----

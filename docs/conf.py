@@ -44,6 +44,7 @@ extensions = [
 ]
 
 source_suffix = {".rst": "restructuredtext"}
+smartquotes = False  # keep --options and quotes literal in prose
 root_doc = "index"
 exclude_patterns = [
     "_build",

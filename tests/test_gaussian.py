@@ -261,6 +261,22 @@ def test_quadrature_total_variation_closed_form():
     assert res.value == pytest.approx(2 * stats.norm.cdf(0.25) - 1, rel=1e-9)
 
 
+def test_quadrature_lecture_rows_and_fdivergence_objects():
+    # the lecture's f-GAN JS row integrates to 2 JS and the GAN row to 2 JS - log 4
+    from divlab.fdiv import get_fdivergence
+
+    p, q = stats.norm(0.0, 1.0), stats.norm(1.0, 1.5)
+    js = density_f_divergence(p, q, "js").value
+    assert density_f_divergence(p, q, "fgan_js").value == pytest.approx(2 * js, rel=1e-9)
+    assert density_f_divergence(p, q, "gan").value == pytest.approx(
+        2 * js - math.log(4), rel=1e-9
+    )
+    kl = get_fdivergence("kl")
+    assert density_f_divergence(p, q, kl).value == pytest.approx(
+        float(gaussian_kl(0.0, 1.0, 1.0, 2.25)), rel=1e-9
+    )
+
+
 def test_quadrature_zero_handling():
     n01, u01 = stats.norm(0, 1), stats.uniform(0, 1)
     # q = 0 < p on a set of positive measure: KL = inf, but JS stays finite
@@ -325,6 +341,11 @@ def test_quadrature_input_errors_and_warning():
 
 def test_closed_form_input_errors():
     m = np.zeros(2)
+    # float32 rounding asymmetry is tolerated, float64 asymmetry of 1e-6 is not
+    s32 = np.array([[2.0, 0.3], [0.3 + 1e-7, 1.0]], dtype=np.float32)
+    assert float(gaussian_kl(m.astype(np.float32), s32, m.astype(np.float32), s32)) < 1e-6
+    with pytest.raises(NotPositiveDefiniteError, match="not symmetric"):
+        gaussian_kl(m, [[2.0, 0.3], [0.3 + 1e-6, 1.0]], m, 1.0)
     for fn in (gaussian_kl, gaussian_bhattacharyya, gaussian_squared_hellinger):
         with pytest.raises(NotPositiveDefiniteError, match=r"`cov1`.*positive definite"):
             fn(m, [[1.0, 2.0], [2.0, 1.0]], m, 1.0)
