@@ -1,0 +1,339 @@
+"""Tests of divlab.ot.sinkhorn: entropic OT and the debiased Sinkhorn divergence.
+
+References: POT's ``ot.sinkhorn`` / ``ot.sinkhorn2`` (same plan for reg == epsilon, checked
+where POT converges), ``ot.emd2`` (exact OT) through the entropic-bias sandwich
+``OT_0 <= <P_eps, C> <= OT_eps <= OT_0 + eps * min(H(a), H(b))``, SciPy's ``logsumexp`` for the
+c-transform, and the closed form ``S_eps(x, x + t) = |t|^2`` for the squared Euclidean cost.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import ot
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.special import logsumexp, xlogy
+
+from divlab.errors import (
+    ConvergenceWarning,
+    InputError,
+    NonFiniteError,
+    NormalizationError,
+    ParameterError,
+    ShapeMismatchError,
+)
+from divlab.ot import sinkhorn, sinkhorn_divergence
+
+
+def _problem(n=8, m=6, seed=0, d=2):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, d))
+    y = rng.normal(size=(m, d)) + 0.5
+    a = rng.random(n) + 0.1
+    b = rng.random(m) + 0.1
+    return a / a.sum(), b / b.sum(), ot.dist(x, y)
+
+
+def _entropy(w):
+    return -float(np.sum(xlogy(w, w)))
+
+
+def _pot_plan(a, b, c, eps):
+    plan = ot.sinkhorn(a, b, c, eps, method="sinkhorn_log", numItermax=200000, stopThr=1e-15)
+    return plan
+
+
+# ----------------------------------------------------------------------------- references
+@pytest.mark.parametrize("eps", [0.5, 0.1])
+def test_plan_and_value_match_pot(eps):
+    a, b, c = _problem()
+    res = sinkhorn(a, b, c, epsilon=eps, tol=1e-12)
+    plan = _pot_plan(a, b, c, eps)
+    assert res.converged
+    np.testing.assert_allclose(res.plan, plan, atol=1e-10)
+    # POT's sinkhorn2 returns <P, C>, our `value`
+    assert res.value == pytest.approx(float(np.sum(plan * c)), abs=1e-9)
+    assert res.marginal_error <= 1e-12
+
+
+def test_objective_conventions():
+    a, b, c = _problem(seed=1)
+    eps = 0.2
+    res = sinkhorn(a, b, c, epsilon=eps, tol=1e-13)
+    p = np.asarray(res.plan)
+    kl = float(np.sum(xlogy(p, p / np.outer(a, b))))
+    primal = float(np.sum(p * c)) + eps * kl
+    assert res.details["entropic_objective"] == pytest.approx(primal, abs=1e-10)
+    assert res.details["primal_objective"] == pytest.approx(primal, abs=1e-10)
+    assert res.dual_value == res.details["entropic_objective"]
+    assert 0 <= res.duality_gap <= 1e-10
+    f, g = res.potentials
+    assert res.dual_value == pytest.approx(float(a @ f + b @ g), abs=1e-10)
+    # POT's objective <P,C> - eps H(P) differs by eps (H(a) + H(b)) on the polytope (H(P) = -sum P
+    # log P); same plan.
+    h_p = -float(np.sum(xlogy(p, p)))
+    pot_obj = float(np.sum(p * c)) - eps * h_p
+    assert res.dual_value == pytest.approx(pot_obj + eps * (_entropy(a) + _entropy(b)), abs=1e-9)
+
+
+@pytest.mark.parametrize("rel_eps", [1e-1, 1e-2, 1e-3])
+def test_entropic_bias_sandwich_vs_emd(rel_eps):
+    a, b, c = _problem(n=25, m=20, seed=2)
+    eps = rel_eps * c.max()
+    exact = ot.emd2(a, b, c)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        res = sinkhorn(a, b, c, epsilon=eps, max_iter=20000, tol=1e-9)
+    slack = 1e-6 * c.max()
+    bound = eps * min(_entropy(a), _entropy(b))
+    assert np.isfinite(res.value) and np.all(np.isfinite(res.plan))
+    assert exact - slack <= res.value <= res.dual_value + slack
+    assert res.dual_value <= exact + bound + slack
+    assert res.marginal_error < 1e-5
+
+
+def test_small_epsilon_is_finite_and_close_to_emd():
+    # eps = 1e-3 max C: exp(-C/eps) underflows to 0 in a kernel (POT's default) on far rows
+    rng = np.random.default_rng(5)
+    x = np.concatenate([rng.normal(size=(15, 2)), rng.normal(size=(15, 2)) + 30])
+    y = rng.normal(size=(30, 2)) + 15
+    c = ot.dist(x, y)
+    a = np.full(30, 1 / 30)
+    eps = 1e-3 * c.max()
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        k = np.exp(-c / eps)
+    assert np.any(np.all(k == 0, axis=1))  # the kernel of the naive method is 0 on whole rows
+    res = sinkhorn(a, a, c, epsilon=eps, max_iter=20000, tol=1e-8)
+    exact = ot.emd2(a, a, c)
+    assert res.converged
+    assert exact <= res.value + 1e-9
+    assert res.dual_value <= exact + eps * np.log(30) + 1e-9
+    assert abs(res.value - exact) / exact < 1e-2
+
+
+def test_methods_agree():
+    a, b, c = _problem(seed=3)
+    r1 = sinkhorn(a, b, c, epsilon=0.05, method="stabilized", tol=1e-11)
+    r2 = sinkhorn(a, b, c, epsilon=0.05, method="log", tol=1e-11)
+    np.testing.assert_allclose(r1.plan, r2.plan, atol=1e-10)
+    np.testing.assert_allclose(r1.potentials[0] - r2.potentials[0],
+                               np.mean(r1.potentials[0] - r2.potentials[0]), atol=1e-7)
+    assert r1.dual_value == pytest.approx(r2.dual_value, abs=1e-9)
+
+
+def test_no_scaling_same_answer():
+    a, b, c = _problem(seed=4)
+    r1 = sinkhorn(a, b, c, epsilon=0.3, tol=1e-12)
+    r2 = sinkhorn(a, b, c, epsilon=0.3, tol=1e-12, epsilon_scaling=False)
+    np.testing.assert_allclose(r1.plan, r2.plan, atol=1e-11)
+    assert r2.details["epsilon_schedule"] == [0.3]
+
+
+# ----------------------------------------------------------------------------- edge cases
+def test_zero_weights():
+    a, b, c = _problem(n=7, m=6, seed=6)
+    a[2] = 0.0
+    b[0] = 0.0
+    a, b = a / a.sum(), b / b.sum()
+    eps = 0.1
+    res = sinkhorn(a, b, c, epsilon=eps, tol=1e-12)
+    ia, ib = a > 0, b > 0
+    plan = _pot_plan(a[ia], b[ib], c[np.ix_(ia, ib)], eps)
+    p = np.asarray(res.plan)
+    np.testing.assert_allclose(p[np.ix_(ia, ib)], plan, atol=1e-10)
+    assert np.all(p[2] == 0) and np.all(p[:, 0] == 0)
+    f, g = res.potentials
+    # potentials at zero weights are the soft c-transforms of the other potential
+    f2 = -eps * logsumexp((g[ib][None, :] - c[2, ib][None, :]) / eps, b=b[ib][None, :], axis=1)
+    g0 = -eps * logsumexp((f[ia] - c[ia, 0]) / eps, b=a[ia])
+    assert f[2] == pytest.approx(float(f2[0]), abs=1e-10)
+    assert g[0] == pytest.approx(float(g0), abs=1e-10)
+    assert np.all(np.isfinite(f)) and np.all(np.isfinite(g))
+
+
+def test_infinite_costs_forbid_transport():
+    a, b, c = _problem(n=6, m=5, seed=7)
+    c_inf = c.copy()
+    c_inf[0, 1] = np.inf
+    c_inf[3, 2] = np.inf
+    res = sinkhorn(a, b, c_inf, epsilon=0.1, tol=1e-12)
+    big = c.copy()
+    big[0, 1] = big[3, 2] = 1e4  # exp(-1e4 / 0.1) == 0: same problem for POT
+    plan = _pot_plan(a, b, big, 0.1)
+    assert res.plan[0, 1] == 0 and res.plan[3, 2] == 0
+    np.testing.assert_allclose(res.plan, plan, atol=1e-10)
+    assert np.isfinite(res.value) and res.value == pytest.approx(float(np.sum(plan * big)))
+
+
+def test_infeasible_support_raises():
+    a, b, c = _problem(n=4, m=3, seed=8)
+    c[1, :] = np.inf
+    with pytest.raises(InputError, match="row"):
+        sinkhorn(a, b, c, epsilon=0.1)
+    # ... unless that row carries no mass
+    a[1] = 0
+    res = sinkhorn(a / a.sum(), b, c, epsilon=0.1)
+    assert res.converged and np.all(res.plan[1] == 0)
+
+
+def test_non_convergence_warns():
+    a, b, c = _problem(seed=9)
+    with pytest.warns(ConvergenceWarning, match="max_iter") as rec:
+        res = sinkhorn(a, b, c, epsilon=1e-3, max_iter=3, epsilon_scaling=False)
+    assert "marginal error" in str(rec[0].message)
+    assert not res.converged and res.n_iter == 3
+    assert res.marginal_error > 1e-8
+    # no stale iterate: the reported error is the one of the returned plan
+    p = np.asarray(res.plan)
+    err = np.abs(p.sum(1) - a).sum() + np.abs(p.sum(0) - b).sum()
+    assert res.marginal_error == pytest.approx(err)
+    assert np.all(np.isfinite(p))
+
+
+# ----------------------------------------------------------------------------- validation
+@pytest.mark.parametrize("eps", [0.0, -1.0, np.nan, np.inf, "a"])
+def test_bad_epsilon(eps):
+    a, b, c = _problem()
+    with pytest.raises(ParameterError, match="`epsilon`"):
+        sinkhorn(a, b, c, epsilon=eps)
+
+
+def test_bad_inputs():
+    a, b, c = _problem()
+    with pytest.raises(ParameterError, match="`max_iter`"):
+        sinkhorn(a, b, c, epsilon=1.0, max_iter=0)
+    with pytest.raises(ParameterError, match="`tol`"):
+        sinkhorn(a, b, c, epsilon=1.0, tol=0)
+    with pytest.raises(ParameterError, match="`method`"):
+        sinkhorn(a, b, c, epsilon=1.0, method="newton")
+    with pytest.raises(ParameterError, match="`scaling_factor`"):
+        sinkhorn(a, b, c, epsilon=1.0, scaling_factor=1.5)
+    c_nan = c.copy()
+    c_nan[0, 0] = np.nan
+    with pytest.raises(NonFiniteError, match="`cost`"):
+        sinkhorn(a, b, c_nan, epsilon=1.0)
+    with pytest.raises(NonFiniteError, match="-inf"):
+        sinkhorn(a, b, -np.inf * np.ones_like(c), epsilon=1.0)
+    with pytest.raises(ShapeMismatchError, match="`b`"):
+        sinkhorn(a, b[:-1] / b[:-1].sum(), c, epsilon=1.0)
+    with pytest.raises(NormalizationError, match="`a`"):
+        sinkhorn(2 * a, b, c, epsilon=1.0)
+    with pytest.raises(ShapeMismatchError, match="`cost`"):
+        sinkhorn(a, b, c[0], epsilon=1.0)
+
+
+def test_uniform_default_weights():
+    _, _, c = _problem(n=5, m=4)
+    res = sinkhorn(None, None, c, epsilon=0.5)
+    np.testing.assert_allclose(res.plan.sum(1), 0.2, atol=1e-8)
+    np.testing.assert_allclose(res.plan.sum(0), 0.25, atol=1e-8)
+
+
+# ----------------------------------------------------------------------------- properties
+@settings(max_examples=25)
+@given(
+    n=st.integers(1, 6),
+    m=st.integers(1, 6),
+    seed=st.integers(0, 2**16),
+    log_eps=st.floats(-2.0, 1.0),
+)
+def test_property_marginals_and_bounds(n, m, seed, log_eps):
+    rng = np.random.default_rng(seed)
+    a = rng.random(n) + 1e-3
+    b = rng.random(m) + 1e-3
+    a, b = a / a.sum(), b / b.sum()
+    c = rng.random((n, m)) * 3
+    eps = 10.0**log_eps
+    res = sinkhorn(a, b, c, epsilon=eps, tol=1e-10)
+    p = np.asarray(res.plan)
+    assert res.converged and np.all(p >= 0)
+    assert np.abs(p.sum(1) - a).sum() + np.abs(p.sum(0) - b).sum() <= 1e-9
+    exact = ot.emd2(a, b, c)
+    assert exact - 1e-8 <= res.value <= res.dual_value + 1e-8
+    assert res.dual_value <= exact + eps * min(_entropy(a), _entropy(b)) + 1e-8
+
+
+# ----------------------------------------------------------------------------- backends
+def test_backends_agree(backend):
+    a, b, c = _problem(seed=10)
+    c[1, 2] = np.inf
+    ref = sinkhorn(a, b, c, epsilon=0.1, tol=1e-12)
+    res = sinkhorn(backend.asarray(a), backend.asarray(b), backend.asarray(c), epsilon=0.1,
+                   tol=1e-12)
+    assert type(res.plan) is type(backend.asarray(c))
+    np.testing.assert_allclose(backend.to_numpy(res.plan), ref.plan, atol=1e-12)
+    np.testing.assert_allclose(backend.to_numpy(res.potentials[0]), ref.potentials[0], atol=1e-10)
+    assert res.value == pytest.approx(ref.value, abs=1e-12)
+
+
+def test_float32_preserved(backend):
+    a, b, c = _problem(seed=11)
+    res = sinkhorn(backend.asarray(a, np.float32), backend.asarray(b, np.float32),
+                   backend.asarray(c, np.float32), epsilon=0.1)
+    assert res.plan.dtype == backend.xp.float32
+    assert res.potentials[0].dtype == backend.xp.float32
+    ref = sinkhorn(a, b, c, epsilon=0.1)
+    assert res.converged
+    assert res.value == pytest.approx(ref.value, rel=1e-4)
+
+
+# ----------------------------------------------------------------------------- divergence
+def _clouds(n=12, m=9, seed=0, d=2):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, d)), rng.normal(size=(m, d)) * 1.5 + 1.0
+
+
+def test_divergence_translation_closed_form():
+    x, _ = _clouds()
+    t = np.array([1.0, -0.5])
+    s = sinkhorn_divergence(x, x + t, epsilon=1.0)
+    assert float(s) == pytest.approx(float(t @ t), abs=1e-7)
+
+
+def test_divergence_identity_symmetry_nonnegativity():
+    x, y = _clouds(seed=1)
+    assert float(sinkhorn_divergence(x, x, epsilon=0.5)) == 0.0
+    s_xy = float(sinkhorn_divergence(x, y, epsilon=0.5))
+    s_yx = float(sinkhorn_divergence(y, x, epsilon=0.5))
+    assert s_xy > 0
+    assert s_xy == pytest.approx(s_yx, abs=1e-8)
+
+
+@settings(max_examples=15)
+@given(seed=st.integers(0, 2**16), log_eps=st.floats(-0.5, 1.0))
+def test_divergence_nonnegative_property(seed, log_eps):
+    x, y = _clouds(n=6, m=5, seed=seed)
+    s = float(sinkhorn_divergence(x, y, epsilon=10.0**log_eps))
+    assert s >= 0
+
+
+@pytest.mark.parametrize("eps", [0.1, 0.02])
+def test_divergence_tends_to_w2_squared(eps):
+    x, y = _clouds(n=10, m=8, seed=2)
+    n, m = len(x), len(y)
+    w2sq = ot.emd2(np.full(n, 1 / n), np.full(m, 1 / m), ot.dist(x, y))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        s = float(sinkhorn_divergence(x, y, epsilon=eps, max_iter=20000))
+    # OT_eps(x,y) in [W2^2, W2^2 + eps log n]; OT_eps(x,x) in [0, eps log n]
+    assert abs(s - w2sq) <= eps * (np.log(n) + np.log(m)) + 1e-6
+
+
+def test_divergence_weights_and_validation(backend):
+    x, y = _clouds(seed=3)
+    rng = np.random.default_rng(0)
+    a, b = rng.random(len(x)), rng.random(len(y))
+    ref = float(sinkhorn_divergence(x, y, epsilon=0.5, a=a, b=b))
+    s = sinkhorn_divergence(backend.asarray(x, np.float32), backend.asarray(y, np.float32),
+                            epsilon=0.5, a=backend.asarray(a, np.float32),
+                            b=backend.asarray(b, np.float32))
+    assert s.dtype == backend.xp.float32 and s.ndim == 0
+    assert float(backend.to_numpy(s)) == pytest.approx(ref, rel=1e-4)
+    with pytest.raises(ParameterError, match="`epsilon`"):
+        sinkhorn_divergence(x, y, epsilon=0)
+    with pytest.raises(ParameterError, match="`metric`"):
+        sinkhorn_divergence(x, y, epsilon=1.0, metric="hamming")
