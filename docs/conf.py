@@ -7,8 +7,9 @@ Build (what CI runs; warnings are errors)::
 The package is imported from the repository root (``sys.path`` below), so the docs build
 against the working tree even when divlab is not installed. Local extensions live in
 ``docs/_ext``: ``fdiv_table`` (the f-divergence table generated from the registry),
-``toc_order`` (ordered toctrees with optional entries) and ``bench_tables`` (renders the
-committed ``docs/benchmarks-*.md``).
+``toc_order`` (ordered toctrees with optional entries), ``bench_tables`` (renders the
+committed ``docs/benchmarks-*.md``) and ``api_entries`` (API entries that defer to the topic
+pages and skip modules not written yet).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ extensions = [
     "fdiv_table",
     "toc_order",
     "bench_tables",
+    "api_entries",
 ]
 
 source_suffix = {".rst": "restructuredtext"}

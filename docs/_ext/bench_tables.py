@@ -9,7 +9,9 @@ The benchmark scripts print Markdown (pipe tables and a few lines of text) and w
 * fenced code blocks into literal blocks,
 * other lines into plain paragraphs (no markup is interpreted, so nothing can warn).
 
-Options: ``:pattern:`` (glob relative to the page, default ``benchmarks-*.md``).
+Each file becomes a section with the reference label ``benchmarks-<topic>``, so other pages can
+link to it with ``:ref:`benchmarks-<topic>```. Options: ``:pattern:`` (glob relative to the
+page, default ``benchmarks-*.md``).
 """
 
 from __future__ import annotations
@@ -119,9 +121,10 @@ class BenchmarkTables(SphinxDirective):
         for path in files:
             self.env.note_dependency(str(path))
             topic = path.stem.removeprefix("benchmarks-")
-            sid = nodes.make_id(f"benchmarks-{topic}")
-            sec = nodes.section(ids=[sid], names=[nodes.fully_normalize_name(sid)])
+            label = f"benchmarks-{topic}"  # :ref:`benchmarks-<topic>` links to this section
+            sec = nodes.section(ids=[nodes.make_id(label)], names=[label])
             sec += nodes.title(text=f"{topic} ({path.name})")
+            self.state.document.note_explicit_target(sec, sec)
             sec.extend(markdown_to_nodes(path.read_text(encoding="utf-8")))
             result.append(sec)
         return result
