@@ -394,7 +394,8 @@ class FDivergence:
             out = self.conjugate_fn(xp.where(finite, t, xp.zeros_like(t)), xp)
             # limits: f*(-inf) = -f(0), f*(+inf) = +inf
             out = xp.where(t == -INF, xp.full_like(out, -self.f_at_0), out)
-            return xp.where(t == INF, xp.full_like(out, INF), out)
+            out = xp.where(t == INF, xp.full_like(out, INF), out)
+            return xp.where(xp.isnan(t), t, out)
 
     def activation(self, v: Any) -> Any:
         r"""The f-GAN output activation :math:`g_f(v)`, mapping :math:`\mathbb{R}` into
@@ -558,13 +559,15 @@ class FDivergence:
         * checks :math:`f(1) =` ``f_at_1`` and convexity (non-decreasing slopes on a
           geometric grid of :math:`[10^{-6}, 10^6]` and at 0);
         * :math:`f'` by Richardson-extrapolated central differences if not given;
-        * :math:`f(0)`, :math:`f'(0^+)`, :math:`f'(\infty)` as limits along
+        * :math:`f(0)` and :math:`f'(\infty)` as limits of :math:`f(u)` and of the secant
+          slopes :math:`(f(2u) - f(u))/u` along
           :math:`u = 10^{\mp 50}, 10^{\mp 100}, 10^{\mp 200}, 10^{\mp 300}`;
         * :math:`\operatorname{dom} f^* = (-\infty, f'(\infty))`, closed at the right end
-          when :math:`u f'(\infty) - f(u)` converges as :math:`u \to \infty`;
-        * :math:`f^*(t)` by vectorised bisection of :math:`f'(e^s) = t` over
-          :math:`s \in [\log 10^{-300}, \log 10^{300}]` (64 steps), the value
-          :math:`\max(ut - f(u), -f(0))`;
+          when :math:`u f'(\infty) - f(u)` converges as :math:`u \to \infty` (its limit
+          is then :math:`f^*` at the end point);
+        * :math:`f^*(t)` by a vectorised golden-section search of the concave
+          :math:`ut - f(u)` over :math:`u = e^s`, :math:`s \in [\log 10^{-300},
+          \log 10^{300}]` (90 steps), the value :math:`\max(ut - f(u), -f(0))`;
         * default activation: identity if :math:`\operatorname{dom} f^* = \mathbb{R}`, else
           :math:`\mathrm{hi} - \operatorname{softplus}(-v)` kept strictly inside the domain;
         * fused :math:`f^*\circ g_f` = ``conjugate(activation(v))``.
@@ -748,16 +751,24 @@ def _hel_fused(v, xp):
 
 
 # lecture JS row ("fgan_js"): f = u log u - (u + 1) log((u + 1) / 2)  (= 2 x true JS generator)
+def _log_2u_over_1pu(u, xp):
+    """``log(2u / (1 + u))`` for ``u >= 0`` (``-inf`` at 0), accurate near 0, 1 and inf."""
+    us = _pos(u, xp)
+    small = us < 0.5
+    un = xp.where(small, xp.ones_like(us), us)
+    near = xp.log1p((un - 1.0) / (un + 1.0))
+    tiny = xp.log(2.0 * us) - xp.log1p(us)
+    return xp.where(u > 0, xp.where(small, tiny, near), -INF)
+
+
 def _fganjs_f(u, xp):
     # u log(2u/(u+1)) - log((u+1)/2), cancellation-free for large u
-    us = _pos(u, xp)
-    a = xp.where(u > 0, u * xp.log1p((us - 1.0) / (us + 1.0)), xp.zeros_like(u))
+    a = xp.where(u > 0, u * _log_2u_over_1pu(_pos(u, xp), xp), xp.zeros_like(u))
     return a - xp.log1p(0.5 * (u - 1.0))
 
 
 def _fganjs_fp(u, xp):
-    us = _pos(u, xp)
-    return xp.where(u > 0, xp.log1p((us - 1.0) / (us + 1.0)), -INF)
+    return _log_2u_over_1pu(u, xp)
 
 
 def _fganjs_conj(t, xp):
@@ -1037,7 +1048,8 @@ def _jeffreys_dconj(v, xp):
     # (f*)'(t) = argmax u = 1 / W(e^{1-t}) = exp(-y)
     finite = xp.isfinite(v)
     y = _log_wright_omega(1.0 - xp.where(finite, v, xp.zeros_like(v)), xp)
-    return xp.where(finite, xp.exp(-y), xp.where(v > 0, INF, 0.0))
+    lim = xp.where(v > 0, xp.full_like(v, INF), xp.zeros_like(v))
+    return xp.where(finite, xp.exp(-y), lim)
 
 
 #: closed-form (g_f', (f* o g_f)') of the built-in entries
@@ -1607,28 +1619,36 @@ def _slope_at_zero(f: Callable, f0: float) -> float:
 
 
 def _limit(values: np.ndarray, sign: float) -> float:
-    """Limit of a monotone sequence: the last value if converged, else ``sign * inf``."""
-    if not np.all(np.isfinite(values)):
-        last = values[-1]
-        return float(last) if np.isinf(last) else sign * INF
-    a, b = values[-2], values[-1]
+    """Limit of a monotone sequence from its finite terms; ``sign * inf`` if not converged.
+
+    Terms that overflowed (non-finite) are dropped; the limit is the last finite term when
+    the last two finite terms agree to ``1e-6``, snapped to 0 when indistinguishable from 0.
+    """
+    vals = values[np.isfinite(values)]
+    if vals.size < 2:
+        return sign * INF
+    a, b = vals[-2], vals[-1]
     if abs(b - a) <= 1e-6 * (1.0 + abs(b)):
         # the limit is known to about |b - a|: snap values indistinguishable from 0
         return 0.0 if abs(b) <= 10.0 * abs(b - a) else float(b)
     return sign * INF
 
 
-def _closed_at_hi(f: Callable, hi: float) -> bool:
-    """Is ``sup_u (u hi - f(u))`` finite, i.e. does ``u hi - f(u)`` converge as u -> inf?"""
+def _value_at_hi(f: Callable, hi: float) -> float:
+    """``sup_u (u hi - f(u)) = lim_{u -> inf} (u hi - f(u))`` (f convex, hi = f'(inf)).
+
+    Finite (closed domain end) when ``u hi - f(u)`` has converged over ``u = 1e5 .. 1e8``;
+    ``inf`` otherwise.
+    """
     u = np.asarray([1e5, 1e6, 1e7, 1e8])
     g = u * hi - _call(f, u)
-    if not np.all(np.isfinite(g)):
-        return False
-    return bool(abs(g[-1] - g[-2]) <= 1e-5 * (1.0 + abs(g[-1])) and g[-1] - g[-2] < 1.0)
+    if np.all(np.isfinite(g)) and abs(g[-1] - g[-2]) <= 1e-5 * (1.0 + abs(g[-1])):
+        return float(g[-1])
+    return INF
 
 
 def _numeric_conjugate(
-    f: Callable, f0: float, domain: Interval
+    f: Callable, f0: float, domain: Interval, value_at_hi: float
 ) -> Callable[[np.ndarray], np.ndarray]:
     r"""Vectorised :math:`f^*(t) = \sup_{u\ge0} ut - f(u)` by golden-section search.
 
@@ -1674,6 +1694,8 @@ def _numeric_conjugate(
             val = np.maximum(val, -f0)
         inside = np.asarray(domain.contains(t))
         out = np.where(inside, val, INF)
+        if domain.hi_closed:  # the supremum is a limit u -> inf there
+            out = np.where(t == domain.hi, value_at_hi, out)
         out = np.where(np.isnan(t), np.nan, out)
         return out.reshape(shape)
 
@@ -1734,14 +1756,19 @@ def _build_from_generator(
             np.concatenate([[0.0], grid]), np.concatenate([[f_at_0], _call(f, grid)]), name
         )
     if f_prime_at_inf is None:
-        f_prime_at_inf = _limit(_call(fp, large), +1.0)
+        if f_prime is not None:
+            f_prime_at_inf = _limit(_call(fp, large), +1.0)
+        else:  # secant slopes (f(2u) - f(u)) / u lie between f'(u) and f'(2u)
+            with np.errstate(all="ignore"):
+                secant = (_call(f, 2.0 * large) - _call(f, large)) / large
+            f_prime_at_inf = _limit(secant, +1.0)
     f_prime_at_inf = float(f_prime_at_inf)
+    hi_value = _value_at_hi(f, f_prime_at_inf) if math.isfinite(f_prime_at_inf) else INF
     if conjugate_domain is None:
-        hi = f_prime_at_inf
-        closed = math.isfinite(hi) and _closed_at_hi(f, hi)
-        conjugate_domain = Interval(-INF, hi, hi_closed=closed)
+        closed = math.isfinite(hi_value)
+        conjugate_domain = Interval(-INF, f_prime_at_inf, hi_closed=closed)
     if conjugate is None:
-        conjugate = _numeric_conjugate(f, f_at_0, conjugate_domain)
+        conjugate = _numeric_conjugate(f, f_at_0, conjugate_domain, hi_value)
     conj = conjugate
     conj_k = _host(conj)
     act_k = _host(activation) if activation is not None else _default_activation(conjugate_domain)
