@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from ._validate import as_float_array, check_axis, check_probability_pair, check_same_shape
+from .discrete import _JS_COEFFS, _JS_SERIES, _KL_COEFFS, _KL_SERIES, _js_terms, _kl_terms
 
 __all__ = ["kl", "js", "finish", "BLOCK", "set_threads"]
 
@@ -203,36 +204,67 @@ def _valid(sp: np.ndarray, sq: np.ndarray, lowest: float) -> bool:
     return dev <= _RTOL  # False for NaN / inf sums
 
 
-def _recompute(prep: _Prepared, rows: np.ndarray, exact_terms) -> np.ndarray:
-    """Cancellation-free generic terms for the selected rows, block by block."""
-    P, Q = prep.P, prep.Q
-    L = P.shape[1]
-    out = np.zeros(rows.size)
-    step = max(1, BLOCK // L)
-    with np.errstate(all="ignore"):
-        for i in range(0, rows.size, step):
-            idx = rows[i : i + step]
-            if L >= BLOCK:
-                acc = 0.0
-                for c in range(0, L, BLOCK):
-                    pc = P[idx[0], c : c + BLOCK].astype(np.float64)
-                    qc = Q[idx[0], c : c + BLOCK].astype(np.float64)
-                    acc += float(np.add.reduce(exact_terms(pc, qc, np)))
-                out[i] = acc
-            else:
-                pc = P[idx].astype(np.float64)
-                qc = Q[idx].astype(np.float64)
-                out[i : i + idx.size] = np.add.reduce(exact_terms(pc, qc, np), axis=1)
-    return out
+def _n_terms(amax: float, limit: int) -> int:
+    """Series terms needed so that the truncation ``amax**n`` is below 1e-17."""
+    if amax <= 0.0:
+        return 1
+    return max(1, min(limit, math.ceil(math.log(1e-17) / math.log(amax))))
 
 
-def _compute(p, q, axis, keepdims, names, kernel, exact_terms, nbuf, threshold, reverse=False):
+def _horner_inplace(acc: np.ndarray, x: np.ndarray, coeffs) -> None:
+    acc.fill(coeffs[-1])
+    for c in reversed(coeffs[:-1]):
+        np.multiply(acc, x, out=acc)
+        np.add(acc, c, out=acc)
+
+
+def _kl_series_kernel(pc, qc, sp, sq, bufs):
+    """KL entries ``q g(d)``, ``d = (p - q)/q``, by a truncated Taylor series when every
+    ``|d| < 0.01`` in the block (the regime where the cheap formula cancels)."""
+    d, acc = bufs
+    np.subtract(pc, qc, out=d)
+    np.divide(d, qc, out=d)
+    amax = max(-float(np.minimum.reduce(d, axis=None)), float(np.maximum.reduce(d, axis=None)))
+    if not amax < _KL_SERIES:
+        return np.add.reduce(_kl_terms(pc, qc, np), axis=1)
+    _horner_inplace(acc, d, _KL_COEFFS[: _n_terms(amax, len(_KL_COEFFS))])
+    np.multiply(acc, d, out=acc)
+    np.multiply(acc, d, out=acc)
+    return _rowdot(qc, acc, acc)
+
+
+def _js_series_kernel(pc, qc, sp, sq, bufs):
+    """JS entries ``m phi(e)``, ``e = (p - q)/(p + q)``, by the even Taylor series of phi
+    when every ``|e| < 0.1`` in the block."""
+    s, e, acc = bufs
+    np.add(pc, qc, out=s)
+    np.subtract(pc, qc, out=e)
+    np.divide(e, s, out=e)
+    np.multiply(e, e, out=e)  # e^2
+    amax2 = float(np.maximum.reduce(e, axis=None))
+    if not amax2 < _JS_SERIES**2:
+        return np.add.reduce(_js_terms(pc, qc, np), axis=1)
+    _horner_inplace(acc, e, _JS_COEFFS[: _n_terms(amax2, len(_JS_COEFFS))])
+    np.multiply(acc, e, out=acc)
+    return 0.5 * _rowdot(s, acc, acc)
+
+
+def _recompute(prep: _Prepared, rows: np.ndarray, accurate: _Kernel, exact_terms, nbuf):
+    """Cancellation-free values for the selected rows (same blocking and threads)."""
+    if rows.size == prep.P.shape[0]:
+        sub = prep
+    else:
+        sub = _Prepared(prep.P[rows], prep.Q[rows], (rows.size,), False, prep.dtype, -1, None)
+    return _run(sub, accurate, exact_terms, nbuf)[0]
+
+
+def _compute(p, q, axis, keepdims, names, kernels, exact_terms, nbuf, threshold, reverse=False):
     prep = _prepare(p, q, axis, keepdims, names)
     if prep is None:
         return None
     if reverse:  # D(q || p): validation (and its messages) in the caller's order
         prep.P, prep.Q = prep.Q, prep.P
-    vals, sp, sq, lowest = _run(prep, kernel, exact_terms, nbuf)
+    vals, sp, sq, lowest = _run(prep, kernels[0], exact_terms, nbuf)
     if not _valid(sp, sq, lowest):
         # Let the full validator raise the specific error; if it accepts the input after
         # all (a borderline normalisation), fall back to the generic path.
@@ -240,24 +272,24 @@ def _compute(p, q, axis, keepdims, names, kernel, exact_terms, nbuf, threshold, 
         return None
     small = np.flatnonzero(vals < threshold)
     if small.size:
-        vals[small] = _recompute(prep, small, exact_terms)
+        vals[small] = _recompute(prep, small, kernels[1], exact_terms, nbuf)
     return vals, prep
 
 
 def kl(p: Any, q: Any, *, axis: Any = -1, keepdims: bool = False, reverse: bool = False):
     """Fast NumPy ``divlab.kl`` (``reverse_kl`` if ``reverse``) values per row, or ``None``."""
-    from .discrete import _kl_terms
-
     return _compute(
-        p, q, axis, keepdims, ("p", "q"), _kl_kernel, _kl_terms, 1, _KL_RECOMPUTE, reverse
+        p, q, axis, keepdims, ("p", "q"), (_kl_kernel, _kl_series_kernel), _kl_terms, 2,
+        _KL_RECOMPUTE, reverse,
     )
 
 
 def js(p: Any, q: Any, *, axis: Any = -1, keepdims: bool = False):
     """Fast NumPy ``divlab.js`` values (float64, one per row) or ``None``."""
-    from .discrete import _js_terms
-
-    return _compute(p, q, axis, keepdims, ("p", "q"), _js_kernel, _js_terms, 3, _JS_RECOMPUTE)
+    return _compute(
+        p, q, axis, keepdims, ("p", "q"), (_js_kernel, _js_series_kernel), _js_terms, 3,
+        _JS_RECOMPUTE,
+    )
 
 
 def finish(res, *, scale: float | None, lower: float | None, upper: float | None):
