@@ -189,3 +189,19 @@ def test_backends_agree_and_keep_dtype(backend):
         np.testing.assert_allclose(backend.to_numpy(v), v_ref, rtol=tol, atol=tol)
         np.testing.assert_allclose(backend.to_numpy(grads[1][0]), g_ref[1][0], rtol=tol,
                                    atol=tol)
+
+
+def test_every_registry_entry_derivatives_match_central_differences():
+    """The derivatives fed to backprop, for every registry entry, vs central differences."""
+    from divlab.fdiv import FDIVERGENCES
+
+    v = np.linspace(-3.0, 3.0, 13) + 0.01
+    for name, fd in FDIVERGENCES.items():
+        obj = FGANObjective(fd)
+        for analytic, fun in (
+            (obj.activation_derivative(v, npx), fd.activation),
+            (obj.conjugate_activation_derivative(v, npx), fd.conjugate_activation),
+        ):
+            h = 1e-5
+            numeric = (np.asarray(fun(v + h)) - np.asarray(fun(v - h))) / (2 * h)
+            np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-7, err_msg=name)

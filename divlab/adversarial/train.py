@@ -397,9 +397,9 @@ def _finish(kind, problem, state, spec, objective, test, per_sample, xp, opts, g
     ci = _bootstrap_ci(a, b, opts["n_bootstrap"], opts["confidence"], gen)
     if not converged:
         warnings.warn(
-            f"{kind}: the validation objective was still improving after {step} steps "
-            f"(best {best_val:.4g} at step {best_step}); increase `steps` or `lr`, or relax "
-            "`tol`/`patience`",
+            f"{kind}: early stopping found no plateau of the validation objective within "
+            f"{step} steps (best {best_val:.4g} at step {best_step}); increase `steps` (or "
+            "`lr`), or lower `patience`",
             ConvergenceWarning,
             stacklevel=3,
         )
@@ -522,9 +522,10 @@ def fgan(
     >>> rng = np.random.default_rng(0)
     >>> x = rng.normal(0.0, 1.0, size=(2000, 1))
     >>> y = rng.normal(1.0, 1.0, size=(2000, 1))
-    >>> r = adversarial.fgan(x, y, divergence="kl", steps=600, rng=0)  # truth 0.5
-    >>> 0.35 < r.estimate < 0.6
-    True
+    >>> r = adversarial.fgan(x, y, divergence="kl", rng=0)  # truth 0.5
+    >>> lo, hi = r.ci  # held-out sampling error: the KL bound has a heavy-tailed exp term
+    >>> 0.3 < r.estimate < 0.8, lo < 0.5 < hi
+    (True, True)
     """
     xp, x, y, gen, parts, opts = _common_setup(
         x, y, holdout, validation, steps, batch_size, lr, eval_every, patience, tol,
@@ -655,9 +656,9 @@ def wgan(
     >>> rng = np.random.default_rng(0)
     >>> x = rng.normal(0.0, 1.0, size=(1000, 1))
     >>> y = rng.normal(2.0, 1.0, size=(1000, 1))
-    >>> w = adversarial.wgan(x, y, lipschitz="gp", steps=600, rng=0)  # W1 = 2
-    >>> 1.8 < w.estimate < 2.2
-    True
+    >>> w = adversarial.wgan(x, y, lipschitz="gp", rng=0)  # W1 = 2
+    >>> 1.8 < w.estimate < 2.4, w.converged
+    (True, True)
     """
     lipschitz = check_choice(lipschitz, "lipschitz", ("gp", "clip", "sn"))
     xp, x, y, gen, parts, opts = _common_setup(
