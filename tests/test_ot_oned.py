@@ -211,3 +211,21 @@ def test_bad_input(kwargs, err):
 def test_column_vectors_accepted():
     u = RNG.normal(size=(10, 1))
     assert float(wasserstein_1d(u, u + 2.0)) == pytest.approx(2.0, rel=1e-14)
+
+
+@pytest.mark.parametrize("p", [1.0, 2.0, 3.5])
+def test_near_float_max_no_overflow(backend, p):
+    # Differences of 2e308 overflow; W_p is 1-homogeneous, so the result must stay exact.
+    u = np.array([1e308, -1e308, 5e307])
+    v = np.array([-1e308, 1e308, 0.0])
+    got = float(backend.to_numpy(wasserstein_1d(backend.asarray(u), backend.asarray(v), p=p)))
+    assert got == pytest.approx(5e307 / 3 ** (1 / p), rel=1e-14)
+
+
+@pytest.mark.parametrize("p", [50.0, 200.0])
+def test_large_p_tiny_differences_no_underflow(p):
+    # |d|^p underflows for d = 1e-5, p = 200; the scaled sum does not.
+    u, v = np.array([0.0, 1e-5]), np.array([1e-5, 3e-5])
+    ref = ((1.0 + 2.0**p) / 2) ** (1 / p) * 1e-5  # exact in units of 1e-5
+    assert float(wasserstein_1d(u, v, p=p)) == pytest.approx(ref, rel=1e-13)
+    assert float(wasserstein_1d(u, v, p=p, u_weights=[1.0, 1.0])) == pytest.approx(ref, rel=1e-13)

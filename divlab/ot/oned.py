@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .._array import array_namespace, is_numpy, result_float_dtype
+from .._array import array_namespace, is_numpy, result_float_dtype, to_numpy
 from .._validate import as_float_array, check_finite, check_weights
 from ..errors import EmptyInputError, ParameterError, ShapeMismatchError
 
@@ -98,7 +98,7 @@ def _merged_indices(
     return t, iu, iv
 
 
-def _uniform_unequal_numpy(us: Any, vs: Any, p: float) -> Any:
+def _uniform_unequal_numpy(us: Any, vs: Any) -> tuple[Any, Any]:
     """NumPy fast path for sorted unweighted samples of sizes n != m, without a merge sort.
 
     On the integer grid ``k / (n m)`` the CDF breakpoints are the multiples of ``m``
@@ -119,41 +119,23 @@ def _uniform_unequal_numpy(us: Any, vs: Any, p: float) -> Any:
     prev[1:] = t[:-1]
     iu = np.minimum(prev // m, n - 1)
     iv = np.minimum(prev // n, m - 1)
-    dt = (t - prev).astype(us.dtype)
-    d = _pow_abs(us[iu] - vs[iv], p, np)
-    return np.asarray(np.dot(dt, d) / us.dtype.type(float(n) * float(m)))
+    dt = (t - prev).astype(us.dtype) / us.dtype.type(float(n) * float(m))
+    return dt, us[iu] - vs[iv]
 
 
-def wasserstein_1d_power(
-    u: Any,
-    v: Any,
-    *,
-    u_weights: Any = None,
-    v_weights: Any = None,
-    p: float = 1.0,
-) -> Any:
-    r""":math:`W_p^p` between two weighted samples on the line (see :func:`wasserstein_1d`).
-
-    This is the quantity POT's ``ot.wasserstein_1d`` returns.
-    """
-    xp = array_namespace(u, v, u_weights, v_weights)
-    p = _check_p(p)
-    u = _check_line_samples(u, "u", xp)
-    v = _check_line_samples(v, "v", xp)
-    dtype = result_float_dtype(xp, u, v)
-    if u.dtype != dtype:
-        u = xp.astype(u, dtype)
-    if v.dtype != dtype:
-        v = xp.astype(v, dtype)
+def _quantile_differences(
+    u: Any, v: Any, u_weights: Any, v_weights: Any, xp: ModuleType
+) -> tuple[Any, Any]:
+    r"""``(dt, d)`` with :math:`W_p^p = \sum_k dt_k |d_k|^p` (``dt=None``: uniform mean)."""
+    dtype = u.dtype
     n, m = u.shape[0], v.shape[0]
     uniform = u_weights is None and v_weights is None
     if uniform and n == m:
-        d = xp.sort(u, stable=False) - xp.sort(v, stable=False)
-        return xp.mean(_pow_abs(d, p, xp))
+        return None, xp.sort(u, stable=False) - xp.sort(v, stable=False)
     if uniform:
         us, vs = xp.sort(u, stable=False), xp.sort(v, stable=False)
         if is_numpy(xp):
-            return _uniform_unequal_numpy(us, vs, p)
+            return _uniform_unequal_numpy(us, vs)
         # Exact integer breakpoints: (i + 1) / n  <->  (i + 1) * m / (n * m).
         ku = xp.arange(1, n + 1, dtype=xp.int64) * m
         kv = xp.arange(1, m + 1, dtype=xp.int64) * n
@@ -168,8 +150,81 @@ def wasserstein_1d_power(
         t, iu, iv = _merged_indices(_cdf(wu, xp), _cdf(wv, xp), xp)
         prev = xp.concat([xp.zeros((1,), dtype=dtype), t[:-1]])
         dt = t - prev
-    d = xp.take(us, iu) - xp.take(vs, iv)
-    return xp.sum(dt * _pow_abs(d, p, xp))
+    return dt, xp.take(us, iu) - xp.take(vs, iv)
+
+
+def _weighted_sum(dt: Any, x: Any, xp: ModuleType) -> Any:
+    return xp.mean(x) if dt is None else xp.sum(dt * x)
+
+
+def _power_parts(
+    u: Any, v: Any, u_weights: Any, v_weights: Any, p: float, xp: ModuleType
+) -> tuple[float, Any]:
+    r"""``(M, S)`` with :math:`W_p^p = M^p S`, free of overflow and underflow.
+
+    :math:`|d|^p` is computed directly when :math:`\max|d|^p` is representable, else as
+    :math:`M^p \sum dt\,|d/M|^p` with :math:`M = \max|d|`. Samples whose differences
+    overflow (near the float maximum) are first divided by an exact power of two.
+    """
+    factor = 1.0
+    for _ in range(2):
+        dt, d = _quantile_differences(u, v, u_weights, v_weights, xp)
+        a = xp.abs(d)
+        if p == 1.0:
+            s = _weighted_sum(dt, a, xp)
+            if math.isfinite(float(to_numpy(s))):
+                return factor, s
+        else:
+            big = float(to_numpy(xp.max(a)))
+            if big == 0.0:
+                return factor, xp.zeros((), dtype=u.dtype)
+            if math.isfinite(big):
+                lim = 0.9 * math.log2(float(xp.finfo(u.dtype).max))
+                if abs(p * math.log2(big)) < lim:
+                    return factor, _weighted_sum(dt, _pow_abs(d, p, xp), xp)
+                return factor * big, _weighted_sum(dt, (a / big) ** p, xp)
+        # Differences overflow: W_p is 1-homogeneous, divide by an exact power of two.
+        top = max(float(to_numpy(xp.max(xp.abs(u)))), float(to_numpy(xp.max(xp.abs(v)))))
+        factor = math.ldexp(1.0, math.frexp(top)[1])
+        u, v = u / factor, v / factor
+    raise AssertionError("unreachable: rescaled differences are finite")  # pragma: no cover
+
+
+def _validated(u: Any, v: Any, p: Any, xp: ModuleType) -> tuple[Any, Any, float]:
+    p = _check_p(p)
+    u = _check_line_samples(u, "u", xp)
+    v = _check_line_samples(v, "v", xp)
+    dtype = result_float_dtype(xp, u, v)
+    if u.dtype != dtype:
+        u = xp.astype(u, dtype)
+    if v.dtype != dtype:
+        v = xp.astype(v, dtype)
+    return u, v, p
+
+
+def wasserstein_1d_power(
+    u: Any,
+    v: Any,
+    *,
+    u_weights: Any = None,
+    v_weights: Any = None,
+    p: float = 1.0,
+) -> Any:
+    r""":math:`W_p^p` between two weighted samples on the line (see :func:`wasserstein_1d`).
+
+    This is the quantity POT's ``ot.wasserstein_1d`` returns (it may overflow to ``inf``
+    where :math:`W_p` itself is finite).
+    """
+    xp = array_namespace(u, v, u_weights, v_weights)
+    u, v, p = _validated(u, v, p, xp)
+    scale, s = _power_parts(u, v, u_weights, v_weights, p, xp)
+    if scale == 1.0:
+        return s
+    try:
+        factor = scale**p
+    except OverflowError:  # W_p^p itself is beyond the float range
+        factor = math.inf
+    return s * factor
 
 
 def wasserstein_1d(
@@ -230,13 +285,13 @@ def wasserstein_1d(
     0.5
     """
     xp = array_namespace(u, v, u_weights, v_weights)
-    p = _check_p(p)
-    wpp = wasserstein_1d_power(u, v, u_weights=u_weights, v_weights=v_weights, p=p)
-    wpp = xp.maximum(wpp, xp.zeros_like(wpp))
+    u, v, p = _validated(u, v, p, xp)
+    scale, s = _power_parts(u, v, u_weights, v_weights, p, xp)
+    s = xp.maximum(s, xp.zeros_like(s))
     if p == 1.0:
-        return wpp
-    if p == 2.0:
-        return xp.sqrt(wpp)
-    if is_numpy(xp):
-        return xp.asarray(wpp ** (1.0 / p))
-    return wpp ** (1.0 / p)
+        w = s
+    elif p == 2.0:
+        w = xp.sqrt(s)
+    else:
+        w = s ** (1.0 / p)
+    return w * scale if scale != 1.0 else w
