@@ -169,20 +169,19 @@ def _power_parts(
     factor = 1.0
     for _ in range(2):
         dt, d = _quantile_differences(u, v, u_weights, v_weights, xp)
-        a = xp.abs(d)
         if p == 1.0:
-            s = _weighted_sum(dt, a, xp)
+            s = _weighted_sum(dt, xp.abs(d), xp)
             if math.isfinite(float(to_numpy(s))):
                 return factor, s
         else:
-            big = float(to_numpy(xp.max(a)))
+            big = max(float(to_numpy(xp.max(d))), -float(to_numpy(xp.min(d))))
             if big == 0.0:
                 return factor, xp.zeros((), dtype=u.dtype)
             if math.isfinite(big):
                 lim = 0.9 * math.log2(float(xp.finfo(u.dtype).max))
                 if abs(p * math.log2(big)) < lim:
                     return factor, _weighted_sum(dt, _pow_abs(d, p, xp), xp)
-                return factor * big, _weighted_sum(dt, (a / big) ** p, xp)
+                return factor * big, _weighted_sum(dt, (xp.abs(d) / big) ** p, xp)
         # Differences overflow: W_p is 1-homogeneous, divide by an exact power of two.
         top = max(float(to_numpy(xp.max(xp.abs(u)))), float(to_numpy(xp.max(xp.abs(v)))))
         factor = math.ldexp(1.0, math.frexp(top)[1])
