@@ -315,3 +315,16 @@ def test_wasserstein_backend(backend, dtype):
         assert type(got).__module__.startswith(backend.xp.__name__)
     tol = 1e-12 if dtype == np.float64 else 1e-5
     assert float(backend.to_numpy(got)) == pytest.approx(ref, rel=tol)
+
+
+def test_check_false_returns_pot_potentials_centred():
+    x, y, a, b = _problem(40, 30, seed=21)
+    c = cdist(x, y)
+    fast, full = emd(a, b, c, check=False), emd(a, b, c)
+    assert fast.value == full.value
+    f, g = fast.potentials
+    assert a @ f == pytest.approx(b @ g, rel=1e-12)
+    assert abs(fast.duality_gap) <= 1e-9 * c.max()
+    assert "dual_violation" not in fast.details
+    assert full.details["dual_violation"] <= 1e-12 * c.max()
+    assert full.n_iter == full.details["attempts"][-1][0]
