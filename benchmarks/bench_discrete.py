@@ -155,7 +155,8 @@ def main(argv=None):
         f"`python benchmarks/bench_discrete.py{' --quick' if args.quick else ''}` -- "
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
         f"Python {platform.python_version()}, NumPy {np.__version__}, SciPy {scipy.__version__}, "
-        f"divlab {divlab.__version__}; best of {repeat} runs, same data, same process. "
+        f"divlab {divlab.__version__}; load average {os.getloadavg()[0]:.1f} at the end; "
+        f"best of {repeat} runs, same data, same process. "
         "divlab validates its input (finite, >= 0, sums to 1) on every call; SciPy does not "
         "validate. Speedup = SciPy time / divlab time. Relative errors are against a "
         "long-double evaluation (max over rows).",
