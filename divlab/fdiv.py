@@ -853,11 +853,18 @@ def _log_wright_omega(L: Any, xp: ModuleType, n_iter: int = 8) -> Any:
 
 
 def _jeffreys_conj(t, xp):
-    r"""f*(t) = t - 2 + W + 1/W with W = W(e^{1-t}) (Lambert W), = t + 4 sinh^2(y/2)."""
+    r"""f*(t) = t - 2 + W + 1/W, W = W(e^{1-t}) (Lambert W), y = log W.
+
+    Evaluated as ``t + 4 sinh(y/2)^2`` for ``t >= -1`` and as ``e^{-y} - y - 1`` (using
+    ``t + W = 1 - y``) for ``t < -1``, so neither form cancels.
+    """
     finite = xp.isfinite(t)
     y = _log_wright_omega(1.0 - xp.where(finite, t, xp.zeros_like(t)), xp)
     s = xp.sinh(0.5 * y)
-    return xp.where(finite, t + 4.0 * s * s, t)
+    near = t + 4.0 * s * s  # no cancellation for t >= -1
+    # t + W = 1 - log W, so f* = -1 - y + e^{-y}: no cancellation for t < -1
+    far = xp.exp(-y) - y - 1.0
+    return xp.where(finite, xp.where(t < -1.0, far, near), t)
 
 
 # alpha family: f = (u^a - 1 - a (u - 1)) / (a (a - 1))

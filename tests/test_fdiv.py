@@ -695,3 +695,22 @@ def test_register_rejects_inconsistent_entry(registry_cleanup):
     with pytest.raises(ParameterError, match="Fenchel"):
         register_fdivergence(wrong_conj)
     assert "test_wrong_f1" not in FDIVERGENCES
+
+
+def test_jeffreys_conjugate_lambert_w():
+    """f*(t) = t - 2 + W + 1/W, W = W0(e^{1-t}): vs scipy.special.lambertw and mpmath."""
+    from scipy.special import lambertw
+
+    fd = FDIVERGENCES["jeffreys"]
+    t = np.linspace(-700.0, 700.0, 1401)
+    with np.errstate(all="ignore"):
+        w = lambertw(np.exp(1.0 - t)).real
+        ref = t - 2.0 + w + 1.0 / w
+    ok = np.isfinite(ref) & (w > 0)
+    got = np.asarray(fd.conjugate(t))
+    np.testing.assert_allclose(got[ok], ref[ok], rtol=1e-13, atol=1e-13)
+    with mp.workdps(60):
+        for ti in (-1e6, -700.0, -30.0, -1.0, -1e-9, 0.0, 1e-9, 0.5, 3.0, 30.0, 700.0):
+            w = mp.lambertw(mp.exp(1 - mp.mpf(ti))).real
+            exact = float(mp.mpf(ti) - 2 + w + 1 / w)
+            assert float(fd.conjugate(ti)) == pytest.approx(exact, rel=1e-14, abs=1e-30), ti
