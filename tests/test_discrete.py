@@ -585,3 +585,30 @@ def test_fast_path_1d_large_and_results_type():
     assert D.js(p, q) == pytest.approx(jensenshannon(p, q) ** 2, rel=1e-12)
     assert D.kl(p, q, keepdims=True).shape == (1,)
     assert D.kl(p, q, base=2) == pytest.approx(got / LOG2, rel=1e-14)
+
+
+@settings(max_examples=30)
+@given(
+    st.lists(pmf_pairs(kind="any", n=23), min_size=1, max_size=6),
+    st.sampled_from([8, 16, 64]),
+    st.sampled_from([np.float64, np.float32]),
+)
+def test_fast_path_blocking_property(pairs, block, dtype):
+    """Tiny blocks (and threads) exercise every branch of the blocked fast path on small
+    inputs: clean, zero-containing and near-identical rows, rows split over blocks."""
+    import array_api_strict as xs
+
+    p = np.stack([a for a, _ in pairs]).astype(dtype)
+    q = np.stack([b for _, b in pairs]).astype(dtype)
+    saved = (_fast_numpy.BLOCK, _fast_numpy._MIN_THREADED)
+    _fast_numpy.BLOCK, _fast_numpy._MIN_THREADED = block, 2 * block
+    try:
+        fast = [fn(p, q) for fn in (D.kl, D.reverse_kl, D.js)]
+        fast1d = [fn(p[0], q[0]) for fn in (D.kl, D.reverse_kl, D.js)]
+    finally:
+        _fast_numpy.BLOCK, _fast_numpy._MIN_THREADED = saved
+    for got, got1, fn in zip(fast, fast1d, (D.kl, D.reverse_kl, D.js), strict=True):
+        want = np.asarray(fn(xs.asarray(p), xs.asarray(q)))
+        assert got.dtype == dtype
+        np.testing.assert_allclose(got, want, rtol=1e-9 if dtype == np.float64 else 3e-7)
+        np.testing.assert_allclose(got1, want[0], rtol=1e-9 if dtype == np.float64 else 3e-7)
