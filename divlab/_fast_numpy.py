@@ -286,10 +286,17 @@ def kl(p: Any, q: Any, *, axis: Any = -1, keepdims: bool = False, reverse: bool 
 
 def js(p: Any, q: Any, *, axis: Any = -1, keepdims: bool = False):
     """Fast NumPy ``divlab.js`` values (float64, one per row) or ``None``."""
-    return _compute(
+    res = _compute(
         p, q, axis, keepdims, ("p", "q"), (_js_kernel, _js_series_kernel), _js_terms, 3,
         _JS_RECOMPUTE,
     )
+    if res is not None:  # disjoint supports: exactly log 2 (not log 2 * sum((p + q) / 2))
+        vals, prep = res
+        cand = np.flatnonzero(vals > 2.0 * _HALF_LOG2 * (1.0 - 1e-6))
+        if cand.size:
+            overlap = np.any((prep.P[cand] > 0) & (prep.Q[cand] > 0), axis=1)
+            vals[cand[~overlap]] = 2.0 * _HALF_LOG2
+    return res
 
 
 def finish(res, *, scale: float | None, lower: float | None, upper: float | None):

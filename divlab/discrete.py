@@ -452,6 +452,9 @@ def js(
             return _fast_numpy.finish(res, scale=scale, lower=0.0, upper=_LOG2)
     xp, p, q, axis, dt = _pair(p, q, axis, normalize)
     total = _reduce(_js_terms(p, q, xp), axis, keepdims, xp)
+    # disjoint supports: exactly log 2 (the sum of m log 2 is off by rounding of sum(m))
+    disjoint = xp.logical_not(xp.any((p > 0) & (q > 0), axis=axis, keepdims=keepdims))
+    total = xp.where(disjoint, _full(total, _LOG2, xp), total)
     total = _finish(xp, total, xp.float64, lower=0.0, upper=_LOG2)
     return _finish(xp, total, dt, scale=scale, lower=None)
 

@@ -274,6 +274,29 @@ def test_near_identical_hard_cases():
         assert D.kl(p, p) == 0 and D.js(p, p) == 0 and D.js_distance(p, p) == 0
 
 
+@settings(max_examples=30)
+@given(pmf_pairs(kind="disjoint", max_size=40), st.sampled_from([np.float64, np.float32]))
+@example(
+    (
+        np.array([0.18920624, 0.36994263, 0.18289202, 0.24564153, 0.01231758, 0.0, 0.0]),
+        np.array([0.0, 0.0, 0.0, 0.0, 0.0, 0.3, 0.7]),
+    ),
+    np.float64,
+)
+def test_js_disjoint_is_exactly_log2(pair, dtype):
+    """Bug: sum(m) log 2 with sum(m) = 1 - ulp gave log 2 - ulp for disjoint supports."""
+    import array_api_strict as xs
+
+    p, q = (a.astype(dtype) for a in pair)
+    assert D.js(p, q) == np.asarray(LOG2, dtype=dtype)
+    assert float(D.js(xs.asarray(p), xs.asarray(q))) == float(np.asarray(LOG2, dtype=dtype))
+    assert D.js(p, q, base=2) == 1.0
+    big_p = np.tile(p, (3, 1))
+    big_q = np.tile(q, (3, 1))
+    big_q[1] = big_p[1]
+    np.testing.assert_array_equal(D.js(big_p, big_q)[[0, 2]], np.asarray(LOG2, dtype=dtype))
+
+
 def test_special_values():
     assert D.js([1.0, 0.0], [0.0, 1.0]) == LOG2
     assert D.js([0.5, 0.5, 0, 0], [0, 0, 0.5, 0.5], base=2) == 1.0
