@@ -25,8 +25,11 @@ generic path to rounding.
 from __future__ import annotations
 
 import math
+import numbers
 from types import ModuleType
 from typing import Any
+
+import numpy as np
 
 from ._array import array_namespace, is_numpy, logsumexp
 from ._validate import (
@@ -80,23 +83,20 @@ def _log_base(base: Any) -> float | None:
     return math.log(b)
 
 
-def _check_keepdims(keepdims: Any) -> bool:
-    if not isinstance(keepdims, bool):
-        try:
-            import numpy as np
+def _check_flag(value: Any, name: str) -> bool:
+    """``value`` as a bool if it is one (Python or NumPy), else ParameterError."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise ParameterError(f"`{name}` must be True or False, got {value!r}")
 
-            if isinstance(keepdims, np.bool_):
-                return bool(keepdims)
-        except ImportError:  # pragma: no cover
-            pass
-        raise ParameterError(f"`keepdims` must be True or False, got {keepdims!r}")
-    return keepdims
+
+def _check_keepdims(keepdims: Any) -> bool:
+    return _check_flag(keepdims, "keepdims")
 
 
 def _pair(p: Any, q: Any, axis: Any, normalize: bool, names=("p", "q")):
     """Validate a pair; return ``(xp, p64, q64, axis, out_dtype)``."""
-    if not isinstance(normalize, bool):
-        raise ParameterError(f"`normalize` must be True or False, got {normalize!r}")
+    normalize = _check_flag(normalize, "normalize")
     xp, p, q = check_probability_pair(p, q, axis=axis, normalize=normalize, names=names)
     axis = check_axis(axis, p.ndim)
     out_dtype = p.dtype
@@ -326,6 +326,7 @@ def kl(
     """
     scale = _log_base(base)
     keepdims = _check_keepdims(keepdims)
+    normalize = _check_flag(normalize, "normalize")
     xp = array_namespace(p, q)
     if is_numpy(xp) and not normalize:
         from . import _fast_numpy
@@ -377,6 +378,7 @@ def reverse_kl(
     """
     scale = _log_base(base)
     keepdims = _check_keepdims(keepdims)
+    normalize = _check_flag(normalize, "normalize")
     xp = array_namespace(p, q)
     if is_numpy(xp) and not normalize:
         from . import _fast_numpy
@@ -443,6 +445,7 @@ def js(
     """
     scale = _log_base(base)
     keepdims = _check_keepdims(keepdims)
+    normalize = _check_flag(normalize, "normalize")
     xp = array_namespace(p, q)
     if is_numpy(xp) and not normalize:
         from . import _fast_numpy
@@ -758,10 +761,6 @@ def jeffreys(
 
 
 def _check_alpha(alpha: Any, *, allow_negative: bool, allow_inf: bool) -> float:
-    import numbers
-
-    import numpy as np
-
     if isinstance(alpha, (bool, np.bool_)) or not isinstance(alpha, (numbers.Real, np.floating)):
         raise ParameterError(f"`alpha` must be a real number, got {alpha!r}")
     a = float(alpha)
@@ -973,8 +972,7 @@ def entropy(
     """
     scale = _log_base(base)
     keepdims = _check_keepdims(keepdims)
-    if not isinstance(normalize, bool):
-        raise ParameterError(f"`normalize` must be True or False, got {normalize!r}")
+    normalize = _check_flag(normalize, "normalize")
     xp = array_namespace(p)
     p = check_probability(p, "p", xp=xp, axis=axis, normalize=normalize)
     axis = check_axis(axis, p.ndim)

@@ -127,7 +127,9 @@ def test_normalize_option(fname):
     assert float(got) == pytest.approx(float(want), rel=1e-13, abs=1e-15)
     # slightly off within the tolerance (1e-6) is accepted without normalize
     fn(GOOD * (1 + 1e-8), GOOD)
-    _raises(ParameterError, "normalize", fn, GOOD, GOOD, normalize="yes")
+    for flag in ("yes", 0, 1, None):
+        _raises(ParameterError, "normalize", fn, GOOD, GOOD, normalize=flag)
+    fn(GOOD, GOOD, normalize=np.True_)
 
 
 @pytest.mark.parametrize("fname", sorted(ALL))
