@@ -256,8 +256,10 @@ class FDivergence:
         Human-readable name.
     f_fn, f_prime_fn, conjugate_fn, activation_fn, conjugate_activation_fn : callable
         Kernels ``(x, xp) -> array`` written with the namespace ``xp`` only. They receive a
-        float array (for ``f_fn`` / ``f_prime_fn`` with entries in ``[0, inf)``) and need not
-        validate it.
+        float array and need not validate it: ``f_fn`` gets entries in :math:`(0, \infty)`
+        (the methods supply ``f_at_0``), ``f_prime_fn`` entries in :math:`[0, \infty)`,
+        ``conjugate_fn`` finite entries; ``activation_fn`` / ``conjugate_activation_fn``
+        any floats.
     conjugate_domain : Interval
         :math:`\operatorname{dom} f^* = \{t : f^*(t) < \infty\}`.
     f_prime_at_1, f_at_0, f_prime_at_inf : float
@@ -330,12 +332,33 @@ class FDivergence:
         xp = array_namespace(x)
         return xp, as_float_array(x, name, xp)
 
+    @staticmethod
+    def _masked(
+        kernel: Kernel,
+        x: Any,
+        good: Any,
+        xp: ModuleType,
+        specials: tuple[tuple[float, float], ...],
+        negative: float = math.nan,
+    ) -> Any:
+        """``kernel(x)`` where ``good``; elsewhere the value paired with ``x`` in
+        ``specials`` (``(input, output)`` pairs), else ``negative`` for ``x < 0``, else NaN."""
+        if is_numpy(xp) and bool(xp.all(good)):  # common case: no fix-up passes
+            return kernel(x, xp)
+        out = kernel(xp.where(good, x, xp.ones_like(x)), xp)
+        special = xp.full_like(out, math.nan)
+        if not math.isnan(negative):
+            special = xp.where(x < 0, xp.full_like(out, negative), special)
+        for value, result in specials:
+            special = xp.where(x == value, xp.full_like(out, result), special)
+        return xp.where(good, out, special)
+
     def f(self, u: Any) -> Any:
         r"""The generator :math:`f(u)` for :math:`u \ge 0`.
 
         ``u = 0`` gives the limit :math:`f(0)` (``f_at_0``, possibly ``inf``); ``u = inf``
         gives :math:`\pm\infty` (the sign of :math:`f'(\infty)`); negative ``u`` gives
-        ``+inf`` (the convex extension of :math:`f` outside :math:`[0, \infty)`).
+        ``+inf`` (the convex extension of :math:`f` outside :math:`[0, \infty)`); NaN gives NaN.
 
         Examples
         --------
@@ -344,14 +367,11 @@ class FDivergence:
         [1.0, 0.0, 1.0]
         """
         xp, u = self._prepare(u, "u")
+        f_inf = INF if self.f_prime_at_inf > 0 else -INF
         with np.errstate(over="ignore", under="ignore"):
-            good = xp.logical_and(u > 0, u < INF)
-            us = xp.where(good, u, xp.ones_like(u))
-            out = self.f_fn(us, xp)
-            out = xp.where(u == 0, xp.full_like(out, self.f_at_0), out)
-            f_inf = INF if self.f_prime_at_inf > 0 else -INF
-            out = xp.where(u == INF, xp.full_like(out, f_inf), out)
-            return xp.where(u < 0, xp.full_like(out, INF), out)
+            good = xp.logical_and(u > 0, u < INF)  # False for NaN
+            specials = ((0.0, self.f_at_0), (INF, f_inf))
+            return self._masked(self.f_fn, u, good, xp, specials, negative=INF)
 
     generator = f
 
@@ -368,11 +388,8 @@ class FDivergence:
         """
         xp, u = self._prepare(u, "u")
         with np.errstate(over="ignore", under="ignore"):
-            bad = xp.logical_or(u < 0, xp.isinf(u))
-            us = xp.where(bad, xp.ones_like(u), u)
-            out = self.f_prime_fn(us, xp)
-            out = xp.where(u == INF, xp.full_like(out, self.f_prime_at_inf), out)
-            return xp.where(u < 0, xp.full_like(out, math.nan), out)
+            good = xp.logical_and(u >= 0, u < INF)  # the kernels give f'(0+) at 0
+            return self._masked(self.f_prime_fn, u, good, xp, ((INF, self.f_prime_at_inf),))
 
     def conjugate(self, t: Any) -> Any:
         r"""The true Fenchel conjugate :math:`f^*(t) = \sup_{u \ge 0}\, ut - f(u)`.
@@ -390,12 +407,9 @@ class FDivergence:
         """
         xp, t = self._prepare(t, "t")
         with np.errstate(over="ignore", under="ignore"):
-            finite = xp.isfinite(t)
-            out = self.conjugate_fn(xp.where(finite, t, xp.zeros_like(t)), xp)
             # limits: f*(-inf) = -f(0), f*(+inf) = +inf
-            out = xp.where(t == -INF, xp.full_like(out, -self.f_at_0), out)
-            out = xp.where(t == INF, xp.full_like(out, INF), out)
-            return xp.where(xp.isnan(t), t, out)
+            specials = ((-INF, -self.f_at_0), (INF, INF))
+            return self._masked(self.conjugate_fn, t, xp.isfinite(t), xp, specials)
 
     def activation(self, v: Any) -> Any:
         r"""The f-GAN output activation :math:`g_f(v)`, mapping :math:`\mathbb{R}` into
@@ -662,7 +676,7 @@ def _kl_fused(v, xp):
 
 # reverse KL: f = -log u
 def _rkl_f(u, xp):
-    return -_log(u, xp)
+    return -xp.log(u)
 
 
 def _rkl_fp(u, xp):
@@ -698,12 +712,12 @@ def _pearson_fp(u, xp):
 
 
 def _pearson_conj(t, xp):
-    return xp.where(t >= -2.0, t * (0.25 * t + 1.0), xp.full_like(t, -1.0))
+    return xp.where(t < -2.0, xp.full_like(t, -1.0), t * (0.25 * t + 1.0))  # NaN stays NaN
 
 
 # Neyman chi^2: f = (1 - u)^2 / u
 def _neyman_f(u, xp):
-    return xp.where(u > 0, (1.0 - u) ** 2 / _pos(u, xp), INF)
+    return (1.0 - u) ** 2 / u
 
 
 def _neyman_fp(u, xp):
@@ -751,24 +765,13 @@ def _hel_fused(v, xp):
 
 
 # lecture JS row ("fgan_js"): f = u log u - (u + 1) log((u + 1) / 2)  (= 2 x true JS generator)
-def _log_2u_over_1pu(u, xp):
-    """``log(2u / (1 + u))`` for ``u >= 0`` (``-inf`` at 0), accurate near 0, 1 and inf."""
-    us = _pos(u, xp)
-    small = us < 0.5
-    un = xp.where(small, xp.ones_like(us), us)
-    near = xp.log1p((un - 1.0) / (un + 1.0))
-    tiny = xp.log(2.0 * us) - xp.log1p(us)
-    return xp.where(u > 0, xp.where(small, tiny, near), -INF)
-
-
 def _fganjs_f(u, xp):
-    # u log(2u/(u+1)) - log((u+1)/2), cancellation-free for large u
-    a = xp.where(u > 0, u * _log_2u_over_1pu(_pos(u, xp), xp), xp.zeros_like(u))
-    return a - xp.log1p(0.5 * (u - 1.0))
+    # u log(2u/(u+1)) - log((u+1)/2) with log(2u/(1+u)) = -log1p((1-u)/(2u)): no cancellation
+    return -u * xp.log1p((1.0 - u) / (2.0 * u)) - xp.log1p(0.5 * (u - 1.0))
 
 
 def _fganjs_fp(u, xp):
-    return _log_2u_over_1pu(u, xp)
+    return xp.where(u > 0, -xp.log1p((1.0 - u) / (2.0 * _pos(u, xp))), -INF)
 
 
 def _fganjs_conj(t, xp):
@@ -788,8 +791,8 @@ def _fganjs_fused(v, xp):
 
 # GAN: f = u log u - (u + 1) log(u + 1),  f(1) = -log 4
 def _gan_f(u, xp):
-    a = xp.where(u > 0, u * xp.log1p(1.0 / _pos(u, xp)), xp.zeros_like(u))
-    return -a - xp.log1p(u)
+    # u log u - (u + 1) log(u + 1) = -u log1p(1/u) - log1p(u), cancellation-free
+    return -u * xp.log1p(1.0 / u) - xp.log1p(u)
 
 
 def _gan_fp(u, xp):
@@ -829,7 +832,7 @@ def _tv_act(v, xp):
 
 # Jeffreys: f = (u - 1) log u
 def _jeffreys_f(u, xp):
-    return xp.where(u > 0, (u - 1.0) * xp.log(_pos(u, xp)), INF)
+    return (u - 1.0) * xp.log(u)
 
 
 def _jeffreys_fp(u, xp):
@@ -871,13 +874,9 @@ def _jeffreys_conj(t, xp):
 def _alpha_kernels(a: float) -> tuple:
     den = a * (a - 1.0)
     k = a / (a - 1.0)
-    f0 = 1.0 / a if a > 0 else INF
 
     def f_fn(u, xp):
-        pos = u > 0
-        lu = xp.log(_pos(u, xp))
-        val = (xp.expm1(a * lu) - a * (u - 1.0)) / den
-        return xp.where(pos, val, f0)
+        return (xp.expm1(a * xp.log(u)) - a * (u - 1.0)) / den
 
     def fp_fn(u, xp):
         lu = xp.log(_pos(u, xp))
@@ -890,10 +889,10 @@ def _alpha_kernels(a: float) -> tuple:
         domain = REALS
 
         def conj_fn(t, xp):
-            ok = t > kink
-            ts = xp.where(ok, t, xp.zeros_like(t))
+            low = t <= kink  # False for NaN, which stays NaN
+            ts = xp.where(low, xp.zeros_like(t), t)
             val = xp.expm1(k * xp.log1p((a - 1.0) * ts)) / a
-            return xp.where(ok, val, -1.0 / a)
+            return xp.where(low, -1.0 / a, val)
 
         act_fn = _identity
         fused_fn = conj_fn
