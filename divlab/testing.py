@@ -20,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -243,7 +244,10 @@ def point_clouds(
     """Strategy for sample sets: finite float arrays of shape ``(n, d)``.
 
     Coordinates are drawn from ``[-bound, bound]`` (with repeated points when
-    ``allow_duplicates``, which is where k-NN estimators and OT solvers get ties).
+    ``allow_duplicates``, which is where k-NN estimators and OT solvers get ties). With
+    ``allow_duplicates=False`` row ``i`` is shifted by ``i * 1e-3`` (a larger step only if
+    that creates new ties) when the draw has repeated rows, so coordinates may exceed
+    ``bound`` slightly.
 
     Parameters
     ----------
@@ -282,9 +286,15 @@ def point_clouds(
         elems = st.floats(-bound, bound, allow_nan=False, allow_infinity=False, width=64)
         x = draw(hnp.arrays(np.float64, (nn, dd), elements=elems)).astype(dt)
         if not allow_duplicates:
-            _, first = np.unique(x, axis=0, return_index=True)
-            if first.size < nn:  # spread repeated rows apart deterministically
-                x = x + (np.arange(nn, dtype=np.float64)[:, None] * 1e-3).astype(dt)
+            base = x.astype(np.float64)
+            step = 1e-3
+            while np.unique(x, axis=0).shape[0] < nn and step < 1.0:
+                # spread rows apart deterministically (irrational-ish steps avoid new ties)
+                x = (base + np.arange(nn)[:, None] * step).astype(dt)
+                step *= math.pi
         return x
 
-    return draw_cloud()
+    strategy = draw_cloud()
+    if not allow_duplicates:
+        strategy = strategy.filter(lambda x: np.unique(x, axis=0).shape[0] == x.shape[0])
+    return strategy

@@ -635,3 +635,47 @@ def test_fast_path_blocking_property(pairs, block, dtype):
         assert got.dtype == dtype
         np.testing.assert_allclose(got, want, rtol=1e-9 if dtype == np.float64 else 3e-7)
         np.testing.assert_allclose(got1, want[0], rtol=1e-9 if dtype == np.float64 else 3e-7)
+
+
+# ------------------------------------------------------------------------------------
+# divlab.testing strategies keep their documented promises
+# ------------------------------------------------------------------------------------
+
+
+@settings(max_examples=40)
+@given(
+    st.sampled_from(["generic", "near_identical", "identical", "disjoint", "zeros", "any"]),
+    st.sampled_from([np.float64, np.float32]),
+    st.data(),
+)
+def test_pmf_pairs_promises(kind, dtype, data):
+    from divlab.testing import pmf_pairs as pairs
+
+    p, q = data.draw(pairs(kind=kind, dtype=dtype, max_size=30))
+    for v in (p, q):
+        assert v.dtype == dtype and v.ndim == 1 and np.all(v >= 0)
+        assert abs(float(v.sum(dtype=np.float64)) - 1.0) <= 1e-7
+    assert p.shape == q.shape
+    if kind == "generic":
+        assert np.all(p > 0) and np.all(q > 0)
+    if kind == "identical":
+        np.testing.assert_array_equal(p, q)
+    if kind == "disjoint":
+        assert not np.any((p > 0) & (q > 0)) and p.size >= 2
+    if kind == "near_identical":
+        assert np.all(np.abs(p.astype(float) - q) <= 0.03 * p)
+
+
+@settings(max_examples=20)
+@given(st.data())
+def test_probability_vectors_and_point_clouds(data):
+    from divlab.testing import point_clouds
+
+    v = data.draw(probability_vectors(n=7, dtype=np.float32, allow_zeros=False))
+    assert v.shape == (7,) and v.dtype == np.float32 and np.all(v > 0)
+    x = data.draw(point_clouds(d=3, min_n=2, max_n=9, bound=2.0, allow_duplicates=False))
+    assert x.ndim == 2 and x.shape[1] == 3 and 2 <= x.shape[0] <= 9
+    assert np.all(np.isfinite(x)) and np.all(np.abs(x) <= 3.0)
+    assert np.unique(x, axis=0).shape[0] == x.shape[0]
+    with pytest.raises(ValueError, match="kind"):
+        pmf_pairs(kind="nope")
