@@ -46,7 +46,7 @@ import math
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType, ModuleType
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -232,8 +232,43 @@ REALS = Interval()
 _LATEX_KEYS = ("f", "conjugate", "activation", "domain", "optimal_critic", "divergence")
 
 
+class _FrozenDict(Mapping[str, str]):
+    """A read-only, picklable mapping (``MappingProxyType`` cannot be copied or pickled)."""
+
+    __slots__ = ("_d",)
+
+    def __init__(self, d: Mapping[str, str] | None = None) -> None:
+        self._d = dict(d or {})
+
+    def __getitem__(self, key: str) -> str:
+        return self._d[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._d)
+
+    def __len__(self) -> int:
+        return len(self._d)
+
+    def __repr__(self) -> str:
+        return repr(self._d)
+
+    def __reduce__(self) -> tuple:
+        return (_FrozenDict, (self._d,))
+
+
 def _freeze(d: Mapping[str, str] | None) -> Mapping[str, str] | None:
-    return None if d is None else MappingProxyType(dict(d))
+    return None if d is None else _FrozenDict(d)
+
+
+def _from_spec(name: str, params: tuple[tuple[str, float], ...]) -> FDivergence:
+    """Rebuild an entry from its identity (used when unpickling)."""
+    p = dict(params)
+    if "scale" in p:
+        c = p.pop("scale")
+        base = name.split("*", 1)[1]
+        rest = tuple((k, v) for k, v in params if k != "scale")
+        return _from_spec(base, rest).scaled(c)
+    return get_fdivergence(name, **p)
 
 
 @dataclass(frozen=True)
@@ -322,9 +357,33 @@ class FDivergence:
             object.__setattr__(self, attr, float(getattr(self, attr)))
         latex = {k: "" for k in _LATEX_KEYS}
         latex.update(dict(self.latex or {}))
-        object.__setattr__(self, "latex", MappingProxyType(latex))
+        object.__setattr__(self, "latex", _FrozenDict(latex))
         object.__setattr__(self, "lecture_latex", _freeze(self.lecture_latex))
         object.__setattr__(self, "params", tuple((str(k), float(v)) for k, v in self.params))
+
+    # -- copying and pickling: immutable, so copies are the object itself ----------------
+
+    def __copy__(self) -> FDivergence:
+        return self
+
+    def __deepcopy__(self, memo: dict) -> FDivergence:
+        return self
+
+    def __reduce__(self) -> tuple:
+        """Pickle by identity (registry name, family parameters, scale) when it resolves."""
+        try:
+            other = _from_spec(self.name, self.params)
+        except (ParameterError, IndexError):
+            other = None
+        # registry entries must be the registered object; family / scaled ones are
+        # deterministic functions of (name, params)
+        same = other is self if not self.params else other == self
+        if not same:
+            raise TypeError(
+                f"FDivergence {self.name!r} cannot be pickled: it is not in the registry "
+                "(register it with register_fdivergence, in every process that unpickles it)"
+            )
+        return (_from_spec, (self.name, self.params))
 
     # -- elementwise methods -------------------------------------------------------------
 

@@ -754,3 +754,26 @@ def test_f_vs_mpmath(fd):
     with mp.workdps(50):
         ref = np.asarray([float(_mp_f(fd, ui)) for ui in u])
     assert np.all(np.abs(got - ref) <= 1e-13 * np.abs(ref) + 1e-15 * (1.0 + u)), (got, ref)
+
+
+def test_copy_pickle_hash(fd):
+    import copy
+    import pickle
+
+    assert copy.copy(fd) is fd and copy.deepcopy(fd) is fd
+    back = pickle.loads(pickle.dumps(fd))
+    assert back == fd and hash(back) == hash(fd)
+    np.testing.assert_array_equal(back.conjugate([-1.0, 0.1]), fd.conjugate([-1.0, 0.1]))
+    sc = fd.scaled(2.0)
+    assert pickle.loads(pickle.dumps(sc)) == sc
+    assert dict(pickle.loads(pickle.dumps(fd.latex))) == dict(fd.latex)
+    with pytest.raises(TypeError):
+        fd.latex["f"] = "x"  # type: ignore[index]
+
+
+def test_unregistered_user_entry_does_not_pickle():
+    import pickle
+
+    fd = FDivergence.from_generator(lambda u: (u - 1.0) ** 2, name="unregistered_sq")
+    with pytest.raises(TypeError, match="register"):
+        pickle.dumps(fd)
