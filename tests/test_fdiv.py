@@ -577,6 +577,9 @@ def test_from_generator_rebuilds_closed_forms(name):
     # numerical f': Richardson central differences, ~1e-9 relative
     np.testing.assert_allclose(fd.f_prime(u), ref.f_prime(u), rtol=1e-8, atol=1e-9)
     np.testing.assert_allclose(fd.optimal_critic(u), ref.optimal_critic(u), rtol=1e-8, atol=1e-9)
+    # f'(0+) from secant slopes: finite (Pearson -2, TV -1/2) or -inf
+    fp0, ref0 = float(fd.f_prime(0.0)), float(ref.f_prime(0.0))
+    assert fp0 == ref0 if math.isinf(ref0) else fp0 == pytest.approx(ref0, abs=1e-6)
     # numerical conjugate: golden-section search, ~1e-12 relative for moderate maximisers
     t = probe_t(ref)
     np.testing.assert_allclose(fd.conjugate(t), ref.conjugate(t), rtol=1e-9, atol=1e-10)
@@ -666,6 +669,9 @@ def test_register_fdivergence(registry_cleanup):
     with pytest.raises(ParameterError, match="already registered"):
         register_fdivergence(fd)
     assert register_fdivergence(fd, overwrite=True) is fd
+    import pickle
+
+    assert pickle.loads(pickle.dumps(fd)) is fd  # registered: pickles by name
     with pytest.raises(ParameterError, match="built-in"):
         register_fdivergence(FDivergence.from_generator(REBUILD["kl"], name="kl"), overwrite=True)
     with pytest.raises(ParameterError, match="lower case"):
