@@ -29,7 +29,7 @@ from ..errors import ParameterError
 __all__ = ["sliced_wasserstein", "max_sliced_wasserstein"]
 
 #: Bytes of temporaries allowed per chunk of projections (default ``chunk_size``).
-_CHUNK_BUDGET = 64 * 2**20
+_CHUNK_BUDGET = 16 * 2**20
 
 
 def _directions(d: int, n_projections: int, rng: Any) -> np.ndarray:
@@ -153,7 +153,8 @@ def _prepare(
     wa = None if a is None else check_weights(a, x.shape[0], "a", xp=xp, dtype=dtype, like=x)
     wb = None if b is None else check_weights(b, y.shape[0], "b", xp=xp, dtype=dtype, like=y)
     if chunk_size is None:
-        per_proj = (x.shape[0] + y.shape[0]) * 8 * (10 if (wa is not None or wb is not None) else 4)
+        temporaries = 16 if (wa is not None or wb is not None) else 8
+        per_proj = (x.shape[0] + y.shape[0]) * 8 * temporaries
         chunk_size = max(1, min(n_projections, _CHUNK_BUDGET // per_proj))
     else:
         chunk_size = check_int(chunk_size, "chunk_size", min_value=1)
@@ -215,7 +216,7 @@ def sliced_wasserstein(
         every backend).
     chunk_size : int, optional
         Projections processed at once (peak memory :math:`O((n + m)\cdot` ``chunk_size``
-        :math:`)`); chosen so temporaries stay near 64 MiB by default.
+        :math:`)`); chosen so temporaries stay near 16 MiB by default.
 
     Returns
     -------
