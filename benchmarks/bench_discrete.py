@@ -35,13 +35,21 @@ from divlab.discrete import js, kl
 
 
 def best_time(fn, repeat):
-    fn()  # warm-up (thread pool, caches)
-    best = float("inf")
+    return best_times([fn], repeat)[0]
+
+
+def best_times(fns, repeat):
+    """Best-of-``repeat`` wall times (ms), the functions interleaved so that a busy
+    machine slows them alike (fairer ratios than timing one after the other)."""
+    for fn in fns:
+        fn()  # warm-up (thread pool, caches)
+    best = [float("inf")] * len(fns)
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best * 1e3
+        for i, fn in enumerate(fns):
+            t0 = time.perf_counter()
+            fn()
+            best[i] = min(best[i], time.perf_counter() - t0)
+    return [b * 1e3 for b in best]
 
 
 def make_pair(shape, dtype, rng, near=False):
@@ -93,21 +101,24 @@ def run_case(label, shape, dtype, repeat, rng, near=False):
             (label, func, t_div, ref_name, t_ref, t_ref / t_div, err_div, err_ref)
         )
 
-    t_kl = best_time(lambda: kl(p, q, **axis_kw), repeat)
+    t_kl, t_rel, t_ent = best_times(
+        [
+            lambda: kl(p, q, **axis_kw),
+            lambda: sc.rel_entr(p, q).sum(-1),
+            lambda: sst.entropy(p, q, **axis_kw),
+        ],
+        repeat,
+    )
     kl_val = kl(p, q, **axis_kw)
-    t_rel = best_time(lambda: sc.rel_entr(p, q).sum(-1), repeat)
-    rel_val = sc.rel_entr(p, q).sum(-1)
     add("kl", t_kl, "rel_entr(p, q).sum()", t_rel, rel_err(kl_val, ref_kl),
-        rel_err(rel_val, ref_kl))
-    t_ent = best_time(lambda: sst.entropy(p, q, **axis_kw), repeat)
+        rel_err(sc.rel_entr(p, q).sum(-1), ref_kl))
     add("kl", t_kl, "scipy.stats.entropy(p, q)", t_ent, rel_err(kl_val, ref_kl),
         rel_err(sst.entropy(p, q, **axis_kw), ref_kl))
-    t_js = best_time(lambda: js(p, q, **axis_kw), repeat)
-    js_val = js(p, q, **axis_kw)
-    t_jsd = best_time(lambda: jensenshannon(p, q, **axis_kw), repeat)
-    jsd_val = jensenshannon(p, q, **axis_kw)
-    add("js", t_js, "jensenshannon(p, q)", t_jsd, rel_err(js_val, ref_js),
-        rel_err(np.asarray(jsd_val, dtype=np.float64) ** 2, ref_js))
+    t_js, t_jsd = best_times(
+        [lambda: js(p, q, **axis_kw), lambda: jensenshannon(p, q, **axis_kw)], repeat
+    )
+    add("js", t_js, "jensenshannon(p, q)", t_jsd, rel_err(js(p, q, **axis_kw), ref_js),
+        rel_err(np.asarray(jensenshannon(p, q, **axis_kw), dtype=np.float64) ** 2, ref_js))
     return rows
 
 
@@ -156,7 +167,7 @@ def main(argv=None):
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
         f"Python {platform.python_version()}, NumPy {np.__version__}, SciPy {scipy.__version__}, "
         f"divlab {divlab.__version__}; load average {os.getloadavg()[0]:.1f} at the end; "
-        f"best of {repeat} runs, same data, same process. "
+        f"best of {repeat} interleaved runs, same data, same process. "
         "divlab validates its input (finite, >= 0, sums to 1) on every call; SciPy does not "
         "validate. Speedup = SciPy time / divlab time. Relative errors are against a "
         "long-double evaluation (max over rows).",
