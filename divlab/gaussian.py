@@ -683,7 +683,8 @@ def density_f_divergence(
         ``support``), such as ``scipy.stats.norm(0, 1)``.
     f : str or FDivergence
         Registry name (``"kl"``, ``"js"``, ``"squared_hellinger"``, ...) or an
-        :class:`~divlab.fdiv.FDivergence`, resolved by :func:`divlab.fdiv.get_fdivergence`.
+        :class:`~divlab.fdiv.FDivergence` (e.g. ``get_fdivergence("alpha", alpha=0.5)``),
+        resolved by :func:`divlab.fdiv.get_fdivergence`.
     lower, upper : float, optional
         Integration domain (default the real line, intersected with the supports).
     points : sequence of float, optional

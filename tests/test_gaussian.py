@@ -277,6 +277,23 @@ def test_quadrature_lecture_rows_and_fdivergence_objects():
     )
 
 
+def test_quadrature_parametric_family_and_broken_generator():
+    import dataclasses
+
+    from divlab.errors import EstimationError
+    from divlab.fdiv import get_fdivergence
+
+    # alpha = 1/2 generator 2 (sqrt(u) - 1)^2: D = 2 H^2 = 4 (1 - BC), BC = exp(-1/8) here
+    a = get_fdivergence("alpha", alpha=0.5)
+    assert float(a.f(4.0)) == pytest.approx(2.0)
+    res = density_f_divergence(stats.norm(0, 1), stats.norm(1, 1), a)
+    assert res.value == pytest.approx(4 * (1 - math.exp(-1 / 8)), rel=1e-9)
+    # a generator returning NaN inside (0, inf) is reported, never integrated silently
+    bad = dataclasses.replace(get_fdivergence("kl"), f_fn=lambda u, xp: u * math.nan)
+    with pytest.raises(EstimationError, match="returned nan"):
+        density_f_divergence(stats.norm(), stats.norm(1), bad)
+
+
 def test_quadrature_zero_handling():
     n01, u01 = stats.norm(0, 1), stats.uniform(0, 1)
     # q = 0 < p on a set of positive measure: KL = inf, but JS stays finite
