@@ -133,6 +133,14 @@ def _finish(
     return xp.astype(total, out_dtype)
 
 
+def _on_disjoint(
+    total: Any, value: float, p: Any, q: Any, axis: int, keepdims: bool, xp: ModuleType
+) -> Any:
+    """``value`` where the supports of ``p`` and ``q`` are disjoint, else ``total``."""
+    disjoint = xp.logical_not(xp.any((p > 0) & (q > 0), axis=axis, keepdims=keepdims))
+    return xp.where(disjoint, _full(total, value, xp), total)
+
+
 def _reduce(terms: Any, axis: int, keepdims: bool, xp: ModuleType) -> Any:
     return xp.sum(terms, axis=axis, keepdims=keepdims)
 
@@ -456,8 +464,7 @@ def js(
     xp, p, q, axis, dt = _pair(p, q, axis, normalize)
     total = _reduce(_js_terms(p, q, xp), axis, keepdims, xp)
     # disjoint supports: exactly log 2 (the sum of m log 2 is off by rounding of sum(m))
-    disjoint = xp.logical_not(xp.any((p > 0) & (q > 0), axis=axis, keepdims=keepdims))
-    total = xp.where(disjoint, _full(total, _LOG2, xp), total)
+    total = _on_disjoint(total, _LOG2, p, q, axis, keepdims, xp)
     total = _finish(xp, total, xp.float64, lower=0.0, upper=_LOG2)
     return _finish(xp, total, dt, scale=scale, lower=None)
 
@@ -513,7 +520,7 @@ def total_variation(
     r"""Total variation distance :math:`\tfrac12 \sum_i |p_i - q_i| \in [0, 1]`.
 
     The f-divergence with :math:`f(u) = \tfrac12 |u - 1|`; equals
-    :math:`\max_A |P(A) - Q(A)|`.
+    :math:`\max_A |P(A) - Q(A)|`. Disjoint supports give exactly 1.
 
     Parameters
     ----------
@@ -541,6 +548,7 @@ def total_variation(
     keepdims = _check_keepdims(keepdims)
     xp, p, q, axis, dt = _pair(p, q, axis, normalize)
     total = 0.5 * _reduce(xp.abs(p - q), axis, keepdims, xp)
+    total = _on_disjoint(total, 1.0, p, q, axis, keepdims, xp)  # exactly 1, no rounding
     return _finish(xp, total, dt, upper=1.0)
 
 
@@ -592,6 +600,7 @@ def squared_hellinger(
     diff = xp.where(nz, (p - q) / _safe(den, nz, xp), _zeros(den, xp))
     one_zero = (p == 0) | (q == 0)  # there the term is exactly p + q (disjoint -> H^2 = 2)
     total = _reduce(xp.where(one_zero, p + q, diff * diff), axis, keepdims, xp)
+    total = _on_disjoint(total, 2.0, p, q, axis, keepdims, xp)  # exactly 2, no rounding
     return _finish(xp, total, dt, upper=2.0)
 
 

@@ -291,6 +291,8 @@ def test_js_disjoint_is_exactly_log2(pair, dtype):
     assert D.js(p, q) == np.asarray(LOG2, dtype=dtype)
     assert float(D.js(xs.asarray(p), xs.asarray(q))) == float(np.asarray(LOG2, dtype=dtype))
     assert D.js(p, q, base=2) == 1.0
+    assert D.total_variation(p, q) == 1.0 and D.squared_hellinger(p, q) == 2.0
+    assert D.hellinger(p, q) == np.sqrt(np.asarray(2.0, dtype=dtype))
     big_p = np.tile(p, (3, 1))
     big_q = np.tile(q, (3, 1))
     big_q[1] = big_p[1]
