@@ -337,3 +337,38 @@ def test_divergence_weights_and_validation(backend):
         sinkhorn_divergence(x, y, epsilon=0)
     with pytest.raises(ParameterError, match="`metric`"):
         sinkhorn_divergence(x, y, epsilon=1.0, metric="hamming")
+
+
+# ----------------------------------------------------------------------------- online mode
+def test_online_ctransform_matches_dense(backend):
+    from divlab.costs import pairwise_cost
+    from divlab.ot._lse import DenseCost, OnlineCost
+
+    x, y = _clouds(n=23, m=17, seed=4)
+    rng = np.random.default_rng(4)
+    g, f = rng.normal(size=17), rng.normal(size=23)
+    logb, loga = np.log(np.full(17, 1 / 17)), np.log(rng.random(23))
+    xb, yb = backend.asarray(x), backend.asarray(y)
+    dense = DenseCost(pairwise_cost(xb, yb, metric="sqeuclidean"), backend.xp)
+    online = OnlineCost(xb, yb, backend.xp, metric="sqeuclidean", tile_rows=5)
+    for eps in (1.0, 1e-3):
+        gb, fb = backend.asarray(g), backend.asarray(f)
+        np.testing.assert_allclose(backend.to_numpy(online.rows(gb, backend.asarray(logb), eps)),
+                                   backend.to_numpy(dense.rows(gb, backend.asarray(logb), eps)),
+                                   rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(backend.to_numpy(online.cols(fb, backend.asarray(loga), eps)),
+                                   backend.to_numpy(dense.cols(fb, backend.asarray(loga), eps)),
+                                   rtol=1e-12, atol=1e-12)
+    # the bounding-box bound used for epsilon-scaling is an upper bound of max C
+    assert online.max_cost() >= dense.max_cost()
+
+
+@pytest.mark.parametrize("metric", ["sqeuclidean", "euclidean"])
+def test_online_divergence_equals_dense(metric):
+    x, y = _clouds(n=30, m=25, seed=5)
+    a = np.random.default_rng(5).random(30)
+    a[4] = 0.0
+    dense = float(sinkhorn_divergence(x, y, epsilon=0.3, a=a, metric=metric, tol=1e-11))
+    online = float(sinkhorn_divergence(x, y, epsilon=0.3, a=a, metric=metric, tol=1e-11,
+                                       online=True))
+    assert online == pytest.approx(dense, rel=1e-9, abs=1e-12)

@@ -50,6 +50,7 @@ from ..errors import (
     ParameterError,
     ShapeMismatchError,
 )
+from ._lse import DenseCost, OnlineCost
 from ._result import OTResult
 
 __all__ = ["sinkhorn", "sinkhorn_divergence"]
@@ -118,9 +119,12 @@ def _normalised_exp(e: Any, w: Any, eps: float, axis: int, xp: ModuleType) -> tu
 class _Solver:
     """Sinkhorn state on the supported sub-problem (all weights > 0)."""
 
-    def __init__(self, a: Any, b: Any, c: Any, xp: ModuleType, method: str) -> None:
+    def __init__(
+        self, a: Any, b: Any, c: Any, xp: ModuleType, method: str, ct: Any = None
+    ) -> None:
         self.xp = xp
         self.a, self.b, self.c = a, b, c
+        self.ct = ct if ct is not None else DenseCost(c, xp)
         self.loga, self.logb = xp.log(a), xp.log(b)
         self.method = method
         self.f = xp.zeros_like(a)
@@ -134,17 +138,12 @@ class _Solver:
 
     # exact soft c-transforms (log-domain half steps) -------------------------------------
     def _ctransform_rows(self) -> Any:
-        """``f_i = -eps LSE_j(log b_j + (g_j - C_ij)/eps)``; returns the exponent matrix too."""
-        xp = self.xp
-        e = (self.g[None, :] - self.c) / self.eps + self.logb[None, :]
-        lse = logsumexp(e, xp, axis=1)
-        return -self.eps * lse, e, lse
+        """``f_i = -eps LSE_j(log b_j + (g_j - C_ij)/eps)``."""
+        return self.ct.rows(self.g, self.logb, self.eps)
 
     def _ctransform_cols(self) -> Any:
-        xp = self.xp
-        e = (self.f[:, None] - self.c) / self.eps + self.loga[:, None]
-        lse = logsumexp(e, xp, axis=0)
-        return -self.eps * lse, e, lse
+        """``g_j = -eps LSE_i(log a_i + (f_i - C_ij)/eps)``."""
+        return self.ct.cols(self.f, self.loga, self.eps)
 
     def absorb(self) -> None:
         xp = self.xp
@@ -158,7 +157,7 @@ class _Solver:
         xp = self.xp
         self.absorb()
         if self.method == "log":
-            self.f, _, _ = self._ctransform_rows()
+            self.f = self._ctransform_rows()
         else:
             e = (self.g[None, :] - self.c) / self.eps + self.logb[None, :]
             self.f, self.G = _normalised_exp(e, self.a, self.eps, 1, xp)
@@ -168,7 +167,7 @@ class _Solver:
         xp = self.xp
         self.absorb()
         if self.method == "log":
-            self.g, _, _ = self._ctransform_cols()
+            self.g = self._ctransform_cols()
         else:
             e = (self.f[:, None] - self.c) / self.eps + self.loga[:, None]
             self.g, self.G = _normalised_exp(e, self.b, self.eps, 0, xp)
@@ -215,8 +214,8 @@ class _Solver:
 
     def _sweep_log(self) -> tuple[float, Any]:
         xp = self.xp
-        self.g, _, _ = self._ctransform_cols()
-        fn, _, _ = self._ctransform_rows()
+        self.g = self._ctransform_cols()
+        fn = self._ctransform_rows()
         # row marginal of the plan with (f, g): a_i exp((f_i - fn_i)/eps)
         z = xp.minimum((self.f - fn) / self.eps, xp.asarray(50.0, dtype=fn.dtype))
         err = scalar(xp.sum(xp.abs(self.a * xp.exp(z) - self.a)))
@@ -245,9 +244,9 @@ def _epsilon_schedule(eps: float, c_scale: float, scaling: bool, factor: float) 
 
 def _solve_supported(
     a: Any, b: Any, c: Any, xp: ModuleType, *, epsilon: float, max_iter: int, tol: float,
-    epsilon_scaling: bool, scaling_factor: float, method: str, c_scale: float,
+    epsilon_scaling: bool, scaling_factor: float, method: str, c_scale: float, ct: Any = None,
 ) -> tuple[_Solver, int, bool, float, list[float]]:
-    solver = _Solver(a, b, c, xp, method)
+    solver = _Solver(a, b, c, xp, method, ct)
     schedule = _epsilon_schedule(epsilon, c_scale, epsilon_scaling, scaling_factor)
     n_iter = 0
     err = math.inf
@@ -540,22 +539,18 @@ def _embed(plan_s, f_s, g_s, a, b, c, ma, mb, ia, ib, eps, xp):
 # Sinkhorn divergence
 # --------------------------------------------------------------------------------------------
 def _symmetric_ot(
-    w: Any, c: Any, xp: ModuleType, *, epsilon: float, max_iter: int, tol: float,
+    w: Any, ct: Any, xp: ModuleType, *, epsilon: float, max_iter: int, tol: float,
     epsilon_scaling: bool, scaling_factor: float = 0.5,
 ) -> tuple[float, bool, float, int]:
     """``OT_eps(w, w)`` for a symmetric cost by the averaged iteration ``f <- (f + T f) / 2``.
 
     ``T f = -eps LSE_j(log w_j + (f_j - C_ij)/eps)``; the fixed point is the symmetric
     potential (Feydy et al. 2019), reached in a handful of sweeps where plain Sinkhorn
-    oscillates. Returns (dual value, converged, marginal error, sweeps).
+    oscillates. ``ct`` is a :mod:`divlab.ot._lse` cost object, ``w > 0``.
+    Returns (dual value, converged, marginal error, sweeps).
     """
-    if not bool(xp.all(w > 0)):
-        idx = _nonzero(w > 0, xp)
-        w = xp.take(w, idx, axis=0)
-        c = xp.take(xp.take(c, idx, axis=0), idx, axis=1)
     logw = xp.log(w)
-    schedule = _epsilon_schedule(epsilon, scalar(xp.max(xp.abs(c))), epsilon_scaling,
-                                 scaling_factor)
+    schedule = _epsilon_schedule(epsilon, ct.max_cost(), epsilon_scaling, scaling_factor)
     f = xp.zeros_like(w)
     n_iter, err, mass, converged = 0, math.inf, 1.0, False
     for k, eps in enumerate(schedule):
@@ -563,7 +558,7 @@ def _symmetric_ot(
         stage_tol = tol if final else max(tol, 1e-3)
         cap = max_iter - n_iter if final else max(1, min(100, max_iter // (2 * len(schedule))))
         for _ in range(cap):
-            t = -eps * logsumexp((f[None, :] - c) / eps + logw[None, :], xp, axis=1)
+            t = ct.rows(f, logw, eps)
             z = xp.minimum((f - t) / eps, xp.asarray(50.0, dtype=f.dtype))
             row = w * xp.exp(z)  # row (= column) marginal of the plan of f
             err = 2.0 * scalar(xp.sum(xp.abs(row - w)))
@@ -578,6 +573,39 @@ def _symmetric_ot(
     return 2.0 * scalar(xp.sum(w * f)) - epsilon * (mass - 1.0), converged, err, n_iter
 
 
+def _drop_zero_weight(x: Any, w: Any, xp: ModuleType) -> tuple[Any, Any]:
+    if bool(xp.all(w > 0)):
+        return x, w
+    idx = _nonzero(w > 0, xp)
+    return xp.take(x, idx, axis=0), xp.take(w, idx, axis=0)
+
+
+def _online_cross(
+    a: Any, b: Any, ct: OnlineCost, xp: ModuleType, *, epsilon: float, max_iter: int,
+    tol: float, epsilon_scaling: bool,
+) -> float:
+    """Entropic dual value ``OT_eps(a, b)`` with tiled log-domain Sinkhorn (no (n, m) matrix)."""
+    solver, _, converged, err, _ = _solve_supported(
+        a, b, None, xp, epsilon=epsilon, max_iter=max_iter, tol=tol,
+        epsilon_scaling=epsilon_scaling, scaling_factor=0.5, method="log",
+        c_scale=ct.max_cost(), ct=ct,
+    )
+    if not converged:
+        warnings.warn(
+            f"sinkhorn_divergence (online): the cross term did not converge in "
+            f"max_iter={max_iter} sweeps: marginal error {err:.3g} > tol={tol:.3g} "
+            f"(epsilon={epsilon:.3g}). Increase `max_iter`, loosen `tol` or increase `epsilon`.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    f, g = solver.f, solver.g
+    # dual objective at (f, g), including the mass term (0 when the columns are exact)
+    z = xp.minimum((f - ct.rows(g, solver.logb, epsilon)) / epsilon,
+                   xp.asarray(50.0, dtype=f.dtype))
+    mass = scalar(xp.sum(a * xp.exp(z)))
+    return scalar(xp.sum(a * f) + xp.sum(b * g)) - epsilon * (mass - 1.0)
+
+
 def sinkhorn_divergence(
     x: Any,
     y: Any,
@@ -589,6 +617,7 @@ def sinkhorn_divergence(
     max_iter: int = 10000,
     tol: float | None = None,
     epsilon_scaling: bool = True,
+    online: bool = False,
 ) -> Any:
     r"""Debiased Sinkhorn divergence between two weighted point clouds.
 
@@ -616,7 +645,13 @@ def sinkhorn_divergence(
     metric : str
         Ground cost, see :func:`divlab.pairwise_cost`.
     max_iter, tol, epsilon_scaling
-        Passed to the three :func:`sinkhorn` solves.
+        As in :func:`sinkhorn`, for each of the three solves.
+    online : bool
+        If True, never form a cost matrix: every soft c-transform recomputes the cost in row
+        tiles (memory :math:`O((n + m)\cdot\text{tile})` instead of :math:`O(nm)`, for large
+        clouds, especially on GPU) and the cross term uses log-domain Sinkhorn sweeps (an
+        ``exp`` per cost entry per half step: slower per sweep than the dense solver). Same
+        fixed point as the dense path.
 
     Returns
     -------
@@ -654,16 +689,27 @@ def sinkhorn_divergence(
     kw = {"epsilon": epsilon, "max_iter": max_iter, "tol": tol, "epsilon_scaling": epsilon_scaling}
     max_iter = check_int(max_iter, "max_iter", min_value=1)
     tol = _default_tol(dtype, xp) if tol is None else check_positive(tol, "tol")
+    if not isinstance(online, (bool, np.bool_)):
+        raise ParameterError(f"`online` must be True or False, got {online!r}")
     if x.shape == y.shape and bool(xp.all(x == y)) and bool(xp.all(wa == wb)):
         # identical measures: S = 0 exactly (and plain Sinkhorn is slowest on this case)
         return from_numpy(0.0, xp, like=x, dtype=dtype)
-    ab = sinkhorn(wa, wb, pairwise_cost_unchecked(x, y, xp, metric=metric), **kw)
+    # points of zero weight play no role in any of the three terms
+    x, wa = _drop_zero_weight(x, wa, xp)
+    y, wb = _drop_zero_weight(y, wb, xp)
     sym = {"epsilon": epsilon, "max_iter": max_iter, "tol": tol,
            "epsilon_scaling": epsilon_scaling}
-    ot_aa, ok_a, err_a, _ = _symmetric_ot(wa, pairwise_cost_unchecked(x, x, xp, metric=metric),
-                                          xp, **sym)
-    ot_bb, ok_b, err_b, _ = _symmetric_ot(wb, pairwise_cost_unchecked(y, y, xp, metric=metric),
-                                          xp, **sym)
+    if online:
+        ct_aa = OnlineCost(x, x, xp, metric=metric)
+        ct_bb = OnlineCost(y, y, xp, metric=metric)
+        ab_dual = _online_cross(wa, wb, OnlineCost(x, y, xp, metric=metric), xp, **sym)
+    else:
+        ct_aa = DenseCost(pairwise_cost_unchecked(x, x, xp, metric=metric), xp)
+        ct_bb = DenseCost(pairwise_cost_unchecked(y, y, xp, metric=metric), xp)
+        ab_dual = sinkhorn(wa, wb, pairwise_cost_unchecked(x, y, xp, metric=metric),
+                           **kw).dual_value
+    ot_aa, ok_a, err_a, _ = _symmetric_ot(wa, ct_aa, xp, **sym)
+    ot_bb, ok_b, err_b, _ = _symmetric_ot(wb, ct_bb, xp, **sym)
     if not (ok_a and ok_b):
         warnings.warn(
             f"sinkhorn_divergence: a symmetric term did not converge in max_iter={max_iter} "
@@ -672,5 +718,5 @@ def sinkhorn_divergence(
             ConvergenceWarning,
             stacklevel=2,
         )
-    s = ab.dual_value - 0.5 * ot_aa - 0.5 * ot_bb
+    s = ab_dual - 0.5 * ot_aa - 0.5 * ot_bb
     return from_numpy(max(s, 0.0), xp, like=x, dtype=dtype)
