@@ -16,6 +16,8 @@ dual feasibility and the duality gap.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 import warnings
 from typing import Any
@@ -144,6 +146,15 @@ def _double_c_transform(f: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.nd
     return f, g, violation
 
 
+@functools.cache
+def _pot_emd_kwargs() -> dict[str, Any]:
+    """``check_marginals=False`` where POT has it (masses are already equalised here)."""
+    import ot
+
+    params = inspect.signature(ot.emd).parameters
+    return {"check_marginals": False} if "check_marginals" in params else {}
+
+
 def _solve(
     a: np.ndarray, b: np.ndarray, c: np.ndarray, budget: int, cap: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, int, int, list[tuple[int, str]]]:
@@ -155,7 +166,7 @@ def _solve(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             plan, log = ot.emd(a, b, c, numItermax=int(budget), log=True, center_dual=False,
-                               check_marginals=False)
+                               **_pot_emd_kwargs())
         code = int(log["result_code"])
         attempts.append((int(budget), _STATUS.get(code, str(code))))
         if code != _MAX_ITER_REACHED or budget >= cap:
