@@ -26,6 +26,8 @@ as stable as a pure log-domain solver. The pure log-domain solver is available a
 from __future__ import annotations
 
 import math
+import sys
+import types
 import warnings
 from types import ModuleType
 from typing import Any
@@ -721,3 +723,18 @@ def sinkhorn_divergence(
         )
     s = ab_dual - 0.5 * ot_aa - 0.5 * ot_bb
     return from_numpy(max(s, 0.0), xp, like=x, dtype=dtype)
+
+
+class _CallableModule(types.ModuleType):
+    """This module is also callable as :func:`sinkhorn`.
+
+    The module and the function share the name ``divlab.ot.sinkhorn``: when the module is
+    imported directly before the lazy export resolves the name (doctest collection, tooling),
+    Python binds the *module* to ``divlab.ot.sinkhorn``; calling it then still works.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> OTResult:
+        return sinkhorn(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
