@@ -84,7 +84,7 @@ def _run(metric: str, x: np.ndarray, y: np.ndarray, *, categorical: bool, res: d
             k = min(DEFAULT_K_JS, small - 1)
             est = knn_js(x, y, k=k, **res)
             why = (f"continuous data in d={d}: JS = H(M) - (H(P) + H(Q))/2 with "
-                   f"Kozachenko-Leonenko k-NN entropies (k={k}), pooled sample for M")
+                   f"Kozachenko-Leonenko k-NN entropies (k={k}; pooled sample, order 2k, for M)")
         if d > 10:
             why += f"; note: k-NN estimates are strongly biased in d={d}"
         return est, why

@@ -21,10 +21,14 @@ Entropy (Kozachenko & Leonenko 1987):
 
 Jensen–Shannon: :math:`JS = H(M) - \tfrac12 H(P) - \tfrac12 H(Q)` with :math:`M = \tfrac12
 (P + Q)`. A sample of :math:`M` is the pooled sample when both samples have the same
-size; if :math:`n \ne m` the larger sample is first subsampled (without replacement, with
-``rng``) to the smaller size so that the pooled sample has exactly the weights ½, ½. Each
-entropy is a Kozachenko–Leonenko estimate; the result is clipped to :math:`[0, \log 2]`
-(the raw value is in ``details["raw"]``).
+size ``s``; if :math:`n \ne m` the larger sample is first subsampled (without replacement,
+with ``rng``) to the smaller size so that the pooled sample has exactly the weights ½, ½.
+Each entropy is a Kozachenko–Leonenko estimate; :math:`H(M)`, from the pooled sample of
+size ``2s``, uses neighbour order ``2k`` so that all three estimates use neighbour balls of
+the same probability mass (about ``k/s``) and their size-dependent biases cancel (with
+order ``k`` for :math:`H(M)` the estimate collapses to about 0 in d = 20, see
+docs/accuracy-estimators.md). The result is clipped to :math:`[0, \log 2]` (the raw value
+is in ``details["raw"]``).
 
 Ties and degenerate samples (documented behaviour, no jitter): a zero neighbour distance
 (duplicated points) is replaced by the smallest *positive* neighbour distance the estimator
@@ -450,7 +454,8 @@ def knn_js(
 
     ``M`` is represented by the pooled sample; when ``n != m`` the larger sample is first
     subsampled to the smaller size with ``rng`` (so the mixture weights are exactly ½, ½).
-    Every entropy is a Kozachenko–Leonenko estimate (:func:`knn_entropy`). The value is
+    Every entropy is a Kozachenko–Leonenko estimate (:func:`knn_entropy`), with order ``k``
+    for P and Q and ``2k`` for the pooled sample of M (equal neighbour-ball mass). The value is
     clipped to :math:`[0, \log 2]`; ``details["raw"]`` keeps the unclipped estimate, which
     the permutation test uses. Under a relabelling of the pooled sample :math:`H(M)` does
     not change, so only the two group entropies are recomputed from pooled neighbour lists.
@@ -486,7 +491,7 @@ def knn_js(
     n_resamples = check_int(n_resamples, "n_resamples", min_value=0)
     alpha = check_alpha(alpha)
     gen = check_rng(rng)
-    method = f"k-NN JS via Kozachenko-Leonenko entropies (k={k})"
+    method = f"k-NN JS via Kozachenko-Leonenko entropies (k={k}, 2k for the mixture)"
     const = _degenerate(x, y, xp, "JS divergence")
     if const is not None:
         return Estimate(0.0, (0.0, 0.0) if n_resamples else None, method, (n0, m0),
@@ -496,21 +501,21 @@ def knn_js(
     if n0 != m0:
         details["subsampled_to"] = s
         if n0 > s:
-            x = x[_take_host(gen, n0, s, xp, x), :]
+            x = xp.take(x, _take_host(gen, n0, s, xp, x), axis=0)
         else:
-            y = y[_take_host(gen, m0, s, xp, y), :]
+            y = xp.take(y, _take_host(gen, m0, s, xp, y), axis=0)
     z = xp.concat([x, y], axis=0)
     if is_numpy(xp):
         zn = np.asarray(z, dtype=np.float64)
-        dzz, _ = knn_table(zn, None, k)
+        dzz, _ = knn_table(zn, None, 2 * k)
         dxx, _ = knn_table(zn[:s], None, k)
         dyy, _ = knn_table(zn[s:], None, k)
         floor = positive_floor(dzz[:, -1], dxx[:, -1], dyy[:, -1])
-        hz = _kl_entropy_value(np.maximum(dzz[:, -1], floor), 2 * s, d, k)
+        hz = _kl_entropy_value(np.maximum(dzz[:, -1], floor), 2 * s, d, 2 * k)
         hx = _kl_entropy_value(np.maximum(dxx[:, -1], floor), s, d, k)
         hy = _kl_entropy_value(np.maximum(dyy[:, -1], floor), s, d, k)
     else:
-        rz = knn_dist_xp(z, z, k, xp, self_query=True)[:, k - 1]
+        rz = knn_dist_xp(z, z, 2 * k, xp, self_query=True)[:, 2 * k - 1]
         rx = knn_dist_xp(x, x, k, xp, self_query=True)[:, k - 1]
         ry = knn_dist_xp(y, y, k, xp, self_query=True)[:, k - 1]
         floor = positive_floor(rz, rx, ry)
@@ -520,7 +525,7 @@ def knn_js(
                 r = xp.maximum(r, xp.asarray(floor, dtype=r.dtype))
             means.append(scalar(xp.mean(xp.log(r))))
         base = _log_ball_volume(d) - float(digamma(k))
-        hz = float(digamma(2 * s)) + base + d * means[0]
+        hz = float(digamma(2 * s) - digamma(2 * k) + digamma(k)) + base + d * means[0]
         hx = float(digamma(s)) + base + d * means[1]
         hy = float(digamma(s)) + base + d * means[2]
     raw = hz - 0.5 * (hx + hy)
@@ -545,7 +550,7 @@ def _js_resample(z, s, k, value, raw, B, alpha, gen):
     x, y = z[:s], z[s:]
     K = min(_list_len(k, 0.5), s - 1)
     lists = [knn_table(a, None, K) for a in (x, y)]
-    Kz = min(_list_len(k, 0.5), N - 1)
+    Kz = min(_list_len(2 * k, 0.5), N - 1)
     dzz, izz = knn_table(z, None, Kz)
     floor = positive_floor(dzz, lists[0][0], lists[1][0])
     if floor > 0:
@@ -554,14 +559,14 @@ def _js_resample(z, s, k, value, raw, B, alpha, gen):
     mx, my = half_sample_masks(s, B, gen), half_sample_masks(s, B, gen)
     hx = _entropy_kept(*lists[0], mx, k, d)
     hy = _entropy_kept(*lists[1], my, k, d)
-    hz = _entropy_kept(dzz, izz, np.concatenate([mx, my], axis=1), k, d)
+    hz = _entropy_kept(dzz, izz, np.concatenate([mx, my], axis=1), 2 * k, d)
     stats = np.clip(hz - 0.5 * (hx + hy), 0.0, math.log(2.0))
     ci = basic_interval(value, stats, alpha=alpha, fraction=mx[0].mean())
     ci = (max(ci[0], 0.0), min(ci[1], math.log(2.0)))
     labels = permutation_labels(s, s, B, gen)
     h_same_x = _entropy_kept(dzz, izz, labels, k, d, same=True)
     h_same_y = _entropy_kept(dzz, izz, ~labels, k, d, same=True)
-    hz_full = _kl_entropy_value(dzz[:, k - 1], N, d, k)
+    hz_full = _kl_entropy_value(dzz[:, 2 * k - 1], N, d, 2 * k)
     perm = hz_full - 0.5 * (h_same_x + h_same_y)
     p = permutation_pvalue(raw, perm)
     return ci, p, {"ci_method": "half-sampling basic interval", "n_resamples": B,

@@ -177,8 +177,8 @@ def wasserstein_estimate(
     else:
         xs, ys = x, y
         if max(n, m) > max_exact_n:
-            xs = x[_sub(gen, n, max_exact_n, xp), :] if n > max_exact_n else x
-            ys = y[_sub(gen, m, max_exact_n, xp), :] if m > max_exact_n else y
+            xs = xp.take(x, _sub(gen, n, max_exact_n, xp), axis=0) if n > max_exact_n else x
+            ys = xp.take(y, _sub(gen, m, max_exact_n, xp), axis=0) if m > max_exact_n else y
             details["subsampled_to"] = [xs.shape[0], ys.shape[0]]
             method = f"exact {pname} (network simplex) on {xs.shape[0]}+{ys.shape[0]} subsample"
         else:
@@ -277,30 +277,33 @@ def sliced_wasserstein_estimate(
     return Estimate(value, ci, f"sliced W{p:g} ({L} random directions)", (n, m), details, pv)
 
 
+def _kept_rows(vals_sorted: np.ndarray, order: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """For one direction: the kept values of every resample, sorted, shape (B, h)."""
+    keep = mask[:, order]
+    h = int(keep[0].sum())
+    return np.broadcast_to(vals_sorted, keep.shape)[keep].reshape(mask.shape[0], h)
+
+
+def _sliced_stats(xs, ox, ys, oy, mx, my, p):
+    """Sliced W_p of B resamples: loop over the (few) directions, vectorised over B."""
+    total = np.zeros(mx.shape[0])
+    for l in range(xs.shape[0]):
+        total += _sorted_wpp(_kept_rows(xs[l], ox[l], mx), _kept_rows(ys[l], oy[l], my), p)
+    return (total / xs.shape[0]) ** (1 / p)
+
+
 def _sliced_resample(px, py, p, value, n_full, m_full, B, alpha, gen):
     nx, ny = px.shape[0], py.shape[0]
-    ox, oy = np.argsort(px, axis=0), np.argsort(py, axis=0)  # (n, L)
-    xs, ys = np.take_along_axis(px, ox, 0).T, np.take_along_axis(py, oy, 0).T  # (L, n)
+    ox, oy = np.argsort(px, axis=0).T, np.argsort(py, axis=0).T  # (L, n)
+    xs, ys = np.take_along_axis(px.T, ox, 1), np.take_along_axis(py.T, oy, 1)
     mx, my = half_sample_masks(nx, B, gen), half_sample_masks(ny, B, gen)
-    stats = np.empty(B)
-    for b in range(B):
-        kx, ky = mx[b][ox.T], my[b][oy.T]  # (L, n) kept flags in sorted order
-        a = xs[kx].reshape(xs.shape[0], -1)
-        c = ys[ky].reshape(ys.shape[0], -1)
-        stats[b] = float(np.mean(_sorted_wpp(a, c, p))) ** (1 / p)
+    stats = _sliced_stats(xs, ox, ys, oy, mx, my, p)
     pz = np.concatenate([px, py])
-    oz = np.argsort(pz, axis=0)
-    zs = np.take_along_axis(pz, oz, 0).T
+    oz = np.argsort(pz, axis=0).T
+    zs = np.take_along_axis(pz.T, oz, 1)
     lab = permutation_labels(nx, ny, B, gen)
-    perm = np.empty(B)
-    for b in range(B):
-        k = lab[b][oz.T]
-        a = zs[k].reshape(zs.shape[0], nx)
-        c = zs[~k].reshape(zs.shape[0], ny)
-        perm[b] = float(np.mean(_sorted_wpp(a, c, p))) ** (1 / p)
-    observed = float(np.mean(_sorted_wpp(np.sort(px.T, axis=1), np.sort(py.T, axis=1), p))) ** (
-        1 / p)
+    perm = _sliced_stats(zs, oz, zs, oz, lab, ~lab, p)
+    observed = float(np.mean(_sorted_wpp(xs, ys, p))) ** (1 / p)
     frac = 0.5 * (mx[0].sum() / n_full + my[0].sum() / m_full)
     return basic_interval(value, stats, alpha=alpha, fraction=frac), permutation_pvalue(
         observed, perm)
-
