@@ -241,6 +241,8 @@ class _Solver:
 def _epsilon_schedule(eps: float, c_scale: float, scaling: bool, factor: float) -> list[float]:
     if not scaling or c_scale <= eps:
         return [eps]
+    # at most 60 stages, even for costs spanning hundreds of orders of magnitude
+    factor = min(factor, (eps / c_scale) ** (1.0 / 60))
     k = math.ceil(math.log(eps / c_scale) / math.log(factor))
     return [max(eps, c_scale * factor**i) for i in range(k)] + [eps]
 
