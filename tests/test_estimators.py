@@ -303,6 +303,12 @@ def test_sliced_wasserstein_shift_and_1d():
         wasserstein_estimate(u, v, p=2).value, rel=1e-10)
     est = sliced_wasserstein_estimate(x, x + 0.3, n_resamples=40, rng=0)
     assert est.p_value < 0.05
+    # the resampling directions are those of divlab.ot.sliced_wasserstein (same seed)
+    y = x + 0.3
+    theta = np.random.default_rng(est.details["directions_seed"]).standard_normal((200, 3))
+    theta /= np.linalg.norm(theta, axis=1, keepdims=True)
+    mine = np.mean(_sorted_wpp(np.sort(theta @ x.T, axis=1), np.sort(theta @ y.T, axis=1), 2.0))
+    assert math.sqrt(mine) == pytest.approx(est.value, rel=1e-10)
 
 
 # ----------------------------------------------------------------------------- resampling
