@@ -372,3 +372,12 @@ def test_online_divergence_equals_dense(metric):
     online = float(sinkhorn_divergence(x, y, epsilon=0.3, a=a, metric=metric, tol=1e-11,
                                        online=True))
     assert online == pytest.approx(dense, rel=1e-9, abs=1e-12)
+
+
+def test_divergence_zero_weight_point_is_ignored():
+    x, y = _clouds(n=9, m=7, seed=6)
+    a = np.full(9, 1.0)
+    a[3] = 0.0
+    with_zero = float(sinkhorn_divergence(x, y, epsilon=0.5, a=a))
+    dropped = float(sinkhorn_divergence(np.delete(x, 3, axis=0), y, epsilon=0.5))
+    assert with_zero == pytest.approx(dropped, rel=1e-10)

@@ -178,3 +178,12 @@ def test_float32_preserved(backend):
         assert got.dtype == backend.xp.float32
         ref = float(fn(x, y, n_projections=20, rng=2))
         assert float(backend.to_numpy(got)) == pytest.approx(ref, rel=1e-4)
+
+
+@pytest.mark.parametrize("p", [1, 2])
+def test_max_sliced_without_ascent_is_pots(p):
+    x, y = _clouds(20, 26, seed=10)
+    theta = _directions(3, 40, 11)
+    ref = ot.max_sliced_wasserstein_distance(x, y, projections=theta.T, p=p)
+    got = float(max_sliced_wasserstein(x, y, n_projections=40, p=p, rng=11, n_steps=0))
+    assert got == pytest.approx(ref, rel=1e-12)
