@@ -182,3 +182,17 @@ def test_user_built_fdivergence_matches_registry_entry(data):
     ref = _quiet(adversarial.fgan, x, y, divergence="kl", rng=0, **FAST)
     assert r.details["derivative_source"] in ("fdivergence", "finite-difference")
     assert r.estimate == pytest.approx(ref.estimate, abs=1e-3)
+
+
+def test_critic_gradient_is_the_gradient_of_t(data):
+    """critic.gradient = d/dz g_f(V(z)) (chain rule through the output activation)."""
+    x, y = data
+    r = _quiet(adversarial.fgan, x, y, divergence="reverse_kl", rng=0, **FAST)
+    z = x[:4]
+    g = np.asarray(r.critic.gradient(z))
+    h = 1e-6
+    for k in range(2):
+        e = np.zeros(2)
+        e[k] = h
+        num = (np.asarray(r.critic(z + e)) - np.asarray(r.critic(z - e))) / (2 * h)
+        np.testing.assert_allclose(g[:, k], num, rtol=1e-6, atol=1e-8)
