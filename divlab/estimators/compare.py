@@ -128,16 +128,14 @@ def compare(
     For each requested metric an estimator is chosen from the data (dimension, size,
     categorical vs continuous) and the reason is reported:
 
-    ============  ======================================  =====================================
-    metric        continuous data                         categorical data
-    ============  ======================================  =====================================
-    ``kl``        k-NN (:func:`~divlab.estimators.knn_kl`)  plug-in, pseudo-count 0.5
-    ``js``        k-NN entropies (:func:`~divlab.estimators.knn_js`)  plug-in
-    ``w1, w2``    exact OT (1-D closed form; subsample above ``max_exact_n`` in d > 1)
-    ``sliced_*``  Monte-Carlo sliced Wasserstein
-    ``mmd``       unbiased MMD², Gaussian kernel, median heuristic
-    ``energy``    energy distance (SciPy's convention)
-    ============  ======================================  =====================================
+    * ``kl``: k-NN (:func:`~divlab.estimators.knn_kl`) for continuous data, plug-in with
+      pseudo-count 0.5 (:func:`~divlab.estimators.plugin_kl`) for categorical data;
+    * ``js``: k-NN entropies (:func:`~divlab.estimators.knn_js`), or plug-in;
+    * ``w1``, ``w2``: exact OT (1-D closed form; random subsamples of ``max_exact_n`` points
+      in d > 1 beyond that size);
+    * ``sliced_w1``, ``sliced_w2``: Monte-Carlo sliced Wasserstein;
+    * ``mmd``: unbiased MMD², Gaussian kernel, median-heuristic bandwidth;
+    * ``energy``: energy distance (SciPy's convention).
 
     Every estimate comes with a ``1 - alpha`` half-sampling confidence interval and the
     p-value of a permutation test of :math:`H_0: P = Q` (``n_resamples`` each; see

@@ -278,19 +278,23 @@ def sliced_wasserstein_estimate(
     return Estimate(value, ci, f"sliced W{p:g} ({L} random directions)", (n, m), details, pv)
 
 
-def _kept_rows(vals_sorted: np.ndarray, order: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """For one direction: the kept values of every resample, sorted, shape (B, h)."""
-    keep = mask[:, order]
-    h = int(keep[0].sum())
-    return np.broadcast_to(vals_sorted, keep.shape)[keep].reshape(mask.shape[0], h)
+def _kept_all(vals_sorted: np.ndarray, order: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Kept values of every resample and direction, sorted: shape (B, L, h)."""
+    keep = mask[:, order]  # (B, L, n): kept flags in sorted order
+    h = int(mask[0].sum())
+    return np.broadcast_to(vals_sorted, keep.shape)[keep].reshape(mask.shape[0], order.shape[0], h)
 
 
 def _sliced_stats(xs, ox, ys, oy, mx, my, p):
-    """Sliced W_p of B resamples: loop over the (few) directions, vectorised over B."""
-    total = np.zeros(mx.shape[0])
-    for l in range(xs.shape[0]):
-        total += _sorted_wpp(_kept_rows(xs[l], ox[l], mx), _kept_rows(ys[l], oy[l], my), p)
-    return (total / xs.shape[0]) ** (1 / p)
+    """Sliced W_p of B resamples, vectorised over resamples and directions (in batches)."""
+    B = mx.shape[0]
+    out = np.empty(B)
+    step = max(1, 2**22 // max(1, xs.size + ys.size))
+    for s in range(0, B, step):
+        sl = slice(s, min(s + step, B))
+        wpp = _sorted_wpp(_kept_all(xs, ox, mx[sl]), _kept_all(ys, oy, my[sl]), p)  # (b, L)
+        out[sl] = wpp.mean(axis=1) ** (1 / p)
+    return out
 
 
 def _sliced_resample(px, py, p, value, n_full, m_full, B, alpha, gen):
