@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 import ot
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy.special import logsumexp, xlogy
 
@@ -239,8 +239,9 @@ def test_uniform_default_weights():
     n=st.integers(1, 6),
     m=st.integers(1, 6),
     seed=st.integers(0, 2**16),
-    log_eps=st.floats(-2.0, 1.0),
+    log_eps=st.floats(-1.5, 1.0),
 )
+@example(n=3, m=3, seed=27, log_eps=-2.0)  # needs ~9400 sweeps (POT's sinkhorn_log: 9100)
 def test_property_marginals_and_bounds(n, m, seed, log_eps):
     rng = np.random.default_rng(seed)
     a = rng.random(n) + 1e-3
@@ -248,7 +249,7 @@ def test_property_marginals_and_bounds(n, m, seed, log_eps):
     a, b = a / a.sum(), b / b.sum()
     c = rng.random((n, m)) * 3
     eps = 10.0**log_eps
-    res = sinkhorn(a, b, c, epsilon=eps, tol=1e-10)
+    res = sinkhorn(a, b, c, epsilon=eps, tol=1e-10, max_iter=30000)
     p = np.asarray(res.plan)
     assert res.converged and np.all(p >= 0)
     assert np.abs(p.sum(1) - a).sum() + np.abs(p.sum(0) - b).sum() <= 1e-9
@@ -381,3 +382,26 @@ def test_divergence_zero_weight_point_is_ignored():
     with_zero = float(sinkhorn_divergence(x, y, epsilon=0.5, a=a))
     dropped = float(sinkhorn_divergence(np.delete(x, 3, axis=0), y, epsilon=0.5))
     assert with_zero == pytest.approx(dropped, rel=1e-10)
+
+
+@pytest.mark.parametrize("axis", [0, 1])
+def test_numpy_gibbs_fast_path_matches_generic(axis):
+    import sys
+
+    import array_api_strict as xs
+
+    mod = sys.modules["divlab.ot.sinkhorn"]
+    a, b, c = _problem(n=9, m=7, seed=12)
+    c[2, 3] = np.inf
+    rng = np.random.default_rng(12)
+    pot = rng.normal(size=7 if axis == 1 else 9)
+    logw, w = (np.log(b), a) if axis == 1 else (np.log(a), b)
+    eps = 0.01
+    new_np, g_np = mod._gibbs_numpy(pot, c, logw, w, eps, axis)
+    pot_b = pot[None, :] if axis == 1 else pot[:, None]
+    logw_b = logw[None, :] if axis == 1 else logw[:, None]
+    e = (xs.asarray(pot_b) - xs.asarray(c)) / eps + xs.asarray(logw_b)
+    new_g, g_g = mod._normalised_exp(e, xs.asarray(w), eps, axis, xs)
+    np.testing.assert_allclose(new_np, np.asarray(new_g), rtol=1e-13)
+    np.testing.assert_allclose(g_np, np.asarray(g_g), rtol=1e-13, atol=1e-300)
+    assert g_np[2, 3] == 0
