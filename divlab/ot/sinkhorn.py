@@ -183,7 +183,9 @@ class _Solver:
         return self.ct.cols(self.f, self.loga, self.eps)
 
     def absorb(self) -> None:
+        """Fold the scalings into the potentials (u = v = 1) and drop the kernel."""
         xp = self.xp
+        self.G = None  # frees the (n, m) kernel before the rebuild allocates a new one
         self.f = self.f + self.eps * xp.log(self.u)
         self.g = self.g + self.eps * xp.log(self.v)
         self.u = xp.ones_like(self.u)
@@ -478,7 +480,7 @@ def sinkhorn(
         _check_support_feasible(finite, xp)
         c_scale = scalar(xp.max(xp.where(finite, xp.abs(c_s), xp.zeros_like(c_s))))
     else:
-        c_scale = scalar(xp.max(xp.abs(c_s)))
+        c_scale = max(abs(scalar(xp.max(c_s))), abs(scalar(xp.min(c_s))))
 
     solver, n_iter, converged, _err, schedule = _solve_supported(
         a_s, b_s, c_s, xp, epsilon=epsilon, max_iter=max_iter, tol=tol,
