@@ -35,7 +35,7 @@ print(f"exact W1 = {w1:.4f}")
 print("| clip c | estimate | estimate / W1 | max grad norm K | estimate / K |")
 print("|---|---|---|---|---|")
 for c in clips:
-    r = adversarial.wgan(x, y, lipschitz="clip", clip=c, steps=1500, rng=0)
+    r = adversarial.wgan(x, y, lipschitz="clip", clip=c, steps=1000, rng=0)
     est.append(r.estimate)
     lip.append(r.details["lipschitz_estimate"])
     print(f"| {c:g} | {r.estimate:.4f} | {r.estimate / w1:.3f} | {lip[-1]:.3f} | "
