@@ -323,12 +323,14 @@ def _as_real_scalar(value: Any, name: str) -> float:
     if isinstance(value, (bool, np.bool_)):
         raise ParameterError(f"`{name}` must be a real number, got {value!r}")
     if not isinstance(value, numbers.Real):
-        try:
-            if np.ndim(value) == 0 and np.isrealobj(value):
-                return float(value)
-        except Exception:
-            pass
-        raise ParameterError(f"`{name}` must be a real number, got {value!r}")
+        # 0-d real arrays of any backend are accepted; strings and containers are not.
+        dt = getattr(value, "dtype", None)
+        kind = getattr(dt, "kind", None)
+        if getattr(value, "ndim", None) == 0 and (kind in ("f", "i", "u") or (
+                kind is None and dt is not None and "float" in str(dt))):
+            value = float(to_numpy(value))
+        else:
+            raise ParameterError(f"`{name}` must be a real number, got {value!r}")
     v = float(value)
     if np.isnan(v):
         raise ParameterError(f"`{name}` must be a number, got NaN")

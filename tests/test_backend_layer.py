@@ -152,3 +152,13 @@ def test_check_rng():
         V.check_rng(np.random.RandomState(0))
     with pytest.raises(ParameterError, match="`rng`"):
         V.check_rng("seed")
+
+
+def test_scalar_checks_reject_strings_accept_0d_arrays():
+    import array_api_strict as xps
+
+    with pytest.raises(ParameterError, match="`base`"):
+        V.check_positive("2", "base")
+    assert V.check_positive(np.float32(0.5), "epsilon") == 0.5
+    assert V.check_positive(np.asarray(2.0), "epsilon") == 2.0
+    assert V.check_positive(xps.asarray(3.0), "epsilon") == 3.0
