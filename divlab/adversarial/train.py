@@ -313,6 +313,8 @@ def _train_loop_inner(problem, state, opt, x_tr, y_tr, *, xp, steps, batch_size,
                 state = problem.post_step(state)
             run_sum = obj if run_sum is None else run_sum + obj
             run_n += 1
+            if bar is not None:
+                bar.update(1)
             if step % eval_every == 0 or step == steps:
                 train_obj = float(to_numpy(run_sum)) / run_n
                 run_sum, run_n = None, 0
@@ -345,8 +347,6 @@ def _train_loop_inner(problem, state, opt, x_tr, y_tr, *, xp, steps, batch_size,
                     break
             elif callback is not None and callback(step, {"objective": None}):
                 break
-            if bar is not None:
-                bar.update(1)
     finally:
         if bar is not None:
             bar.close()
