@@ -477,9 +477,10 @@ def fgan(
         Fraction of each sample set held out for the estimate (0.3) and fraction of the rest
         used for early stopping (0.2).
     eval_every, patience, tol : int, int, float
-        The validation objective is computed every ``eval_every`` steps; training stops when it
-        has not improved by ``tol * max(1, |best|)`` for ``patience`` evaluations, and the
-        best validation iterate is returned.
+        The validation objective is computed every ``eval_every`` steps. The first time it has
+        not improved by ``tol * max(1, |best|)`` for ``patience`` evaluations, the learning
+        rate is divided by 10 and training resumes from the best iterate; the second time,
+        training stops (``converged=True``). The best validation iterate is returned.
     n_bootstrap, confidence : int, float
         Bootstrap replicates over the held-out samples for ``ci`` (0 disables it) and its level.
     callback : callable, optional
