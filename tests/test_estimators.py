@@ -159,6 +159,23 @@ def test_knn_permutation_pvalues():
     assert 0.2 < np.mean(ps) < 0.8  # roughly uniform under H0
 
 
+def test_knn_resampling_on_capped_subsample(monkeypatch):
+    from divlab.estimators import knn
+
+    monkeypatch.setattr(knn, "RESAMPLE_MAX_N", 150)
+    rng = np.random.default_rng(21)
+    x, y = rng.normal(size=(600, 2)), rng.normal(0.8, 1.0, size=(500, 2))
+    for fn in (knn_kl, knn_js):
+        est = fn(x, y, n_resamples=60, rng=0)
+        assert est.details["resample_subsample"] == [150, 150]
+        assert est.ci[0] <= est.value <= est.ci[1] and est.p_value == pytest.approx(1 / 61)
+    z = rng.normal(size=(1200, 2))
+    assert knn_kl(z[:600], z[600:], n_resamples=60, rng=0).p_value > 0.05
+    wide = knn_kl(x[:150], y[:150], n_resamples=60, rng=0).ci
+    narrow = knn_kl(x, y, n_resamples=60, rng=0).ci
+    assert narrow[1] - narrow[0] < wide[1] - wide[0]  # width rescaled to the full size
+
+
 def test_knn_backend_generic_path(backend):
     rng = np.random.default_rng(8)
     x, y = rng.normal(size=(120, 2)), rng.normal(0.5, 1.0, size=(150, 2))

@@ -43,7 +43,9 @@ Backends: on NumPy, neighbours come from :class:`scipy.spatial.cKDTree` with
 written with ``xp`` (memory O(chunk · n)). Confidence intervals and permutation p-values
 (:mod:`divlab.estimators.resampling`) are computed on the host from precomputed neighbour
 lists: for a half-sample (or a relabelling) the k-th neighbour *among the kept points* is
-read off each point's list, instead of building new trees.
+read off each point's list, instead of building new trees. Samples larger than
+``RESAMPLE_MAX_N = 4000`` are resampled through a random subsample of that size (the CI
+width is rescaled to the full size; the permutation test compares like with like).
 """
 
 from __future__ import annotations
@@ -75,6 +77,16 @@ DEFAULT_K_KL = 1
 DEFAULT_K_JS = 3
 
 _BUDGET = 2**22  # (resample, point) pairs per resampling batch
+#: Resampling (CI and permutation test) uses at most this many points per sample.
+RESAMPLE_MAX_N = 4000
+
+
+def _cap(a: np.ndarray, gen: np.random.Generator) -> np.ndarray:
+    """A random subsample of at most ``RESAMPLE_MAX_N`` rows (the rows themselves if fewer)."""
+    limit = RESAMPLE_MAX_N
+    if a.shape[0] <= limit:
+        return a
+    return a[np.sort(gen.choice(a.shape[0], limit, replace=False))]
 
 
 def _list_len(k: int, fraction: float) -> int:
@@ -266,6 +278,8 @@ def _kl_fixed_resample(
     x: np.ndarray, y: np.ndarray, k: int, value: float, B: int, alpha: float,
     gen: np.random.Generator,
 ) -> tuple[tuple[float, float], float, dict[str, Any]]:
+    n_full, m_full = x.shape[0], y.shape[0]
+    x, y = _cap(x, gen), _cap(y, gen)
     n, d = x.shape
     m = y.shape[0]
     # --- half-sampling CI from neighbour lists
@@ -287,7 +301,11 @@ def _kl_fixed_resample(
         missed += int(np.count_nonzero(~(f1 & f2) & keep))
         terms = np.log(nu) - np.log(rho)
         stats[sl] = d * (terms * keep).sum(axis=1) / keep.sum(axis=1) + const_h
-    ci = basic_interval(value, stats, alpha=alpha, fraction=0.5 * (hx / n + hy / m))
+    ci = basic_interval(value, stats, alpha=alpha, fraction=0.5 * (hx / n_full + hy / m_full))
+    # observed statistic on the (possibly sub-)sample the permutations use
+    observed = value
+    if (n, m) != (n_full, m_full):
+        observed = _kl_fixed_value(dxx[:, k - 1], dxy[:, k - 1], floor, d, n, m)
     # --- permutation test from pooled neighbour lists
     z = np.concatenate([x, y])
     N = n + m
@@ -307,22 +325,28 @@ def _kl_fixed_resample(
         nu, f2 = kth_kept(dzz, izz, lab, k, relation="other")
         missed += int(np.count_nonzero(~(f1 & f2) & lab))
         perm[sl] = d * ((np.log(nu) - np.log(rho)) * lab).sum(axis=1) / n + const
-    p = permutation_pvalue(value, perm)
+    p = permutation_pvalue(observed, perm)
     info = {"ci_method": "half-sampling basic interval", "n_resamples": B,
             "list_len": [K, Kp], "list_misses": missed}
+    if (n, m) != (n_full, m_full):
+        info["resample_subsample"] = [n, m]
     return ci, p, info
 
 
 def _resample_naive(stat, x, y, value, B, alpha, gen):
     """Recompute ``stat`` on half-samples and relabellings (used by the adaptive variant)."""
+    n_full, m_full = x.shape[0], y.shape[0]
+    x, y = _cap(x, gen), _cap(y, gen)
     n, m = x.shape[0], y.shape[0]
     mx, my = half_sample_masks(n, B, gen), half_sample_masks(m, B, gen)
     stats = np.array([_safe(stat, x[a], y[b]) for a, b in zip(mx, my, strict=True)])
-    ci = basic_interval(value, stats, alpha=alpha, fraction=0.5 * (mx[0].mean() + my[0].mean()))
+    frac = 0.5 * (mx[0].sum() / n_full + my[0].sum() / m_full)
+    ci = basic_interval(value, stats, alpha=alpha, fraction=frac)
+    observed = value if (n, m) == (n_full, m_full) else _safe(stat, x, y)
     z = np.concatenate([x, y])
     labels = permutation_labels(n, m, B, gen)
     perm = np.array([_safe(stat, z[lab], z[~lab]) for lab in labels])
-    return ci, permutation_pvalue(value, perm), {
+    return ci, permutation_pvalue(observed, perm), {
         "ci_method": "half-sampling basic interval (recomputed)", "n_resamples": B}
 
 
@@ -403,14 +427,14 @@ def knn_entropy(
     details: dict[str, Any] = {"k": k, "zero_floor": floor}
     ci = None
     if n_resamples:
-        xn = to_numpy(x).astype(np.float64)
-        K = min(_list_len(k, 0.5), n - 1)
+        xn = _cap(to_numpy(x).astype(np.float64), gen)
+        K = min(_list_len(k, 0.5), xn.shape[0] - 1)
         dxx, ixx = knn_table(xn, None, K)
         fl = positive_floor(dxx)
         dxx = np.maximum(dxx, fl) if fl > 0 else dxx
-        masks = half_sample_masks(n, n_resamples, gen)
+        masks = half_sample_masks(xn.shape[0], n_resamples, gen)
         stats = _entropy_kept(dxx, ixx, masks, k, d)
-        ci = basic_interval(value, stats, alpha=alpha, fraction=masks[0].mean())
+        ci = basic_interval(value, stats, alpha=alpha, fraction=masks[0].sum() / n)
         details.update(ci_method="half-sampling basic interval", n_resamples=n_resamples)
     return Estimate(float(value), ci, method, (n, n), details)
 
@@ -546,8 +570,11 @@ def _take_host(gen: np.random.Generator, n: int, s: int, xp: Any, like: Any) -> 
 
 def _js_resample(z, s, k, value, raw, B, alpha, gen):
     d = z.shape[1]
+    s_full = s
+    x, y = _cap(z[:s], gen), _cap(z[s:], gen)
+    s = x.shape[0]
+    z = np.concatenate([x, y])
     N = 2 * s
-    x, y = z[:s], z[s:]
     K = min(_list_len(k, 0.5), s - 1)
     lists = [knn_table(a, None, K) for a in (x, y)]
     Kz = min(_list_len(2 * k, 0.5), N - 1)
@@ -561,13 +588,17 @@ def _js_resample(z, s, k, value, raw, B, alpha, gen):
     hy = _entropy_kept(*lists[1], my, k, d)
     hz = _entropy_kept(dzz, izz, np.concatenate([mx, my], axis=1), 2 * k, d)
     stats = np.clip(hz - 0.5 * (hx + hy), 0.0, math.log(2.0))
-    ci = basic_interval(value, stats, alpha=alpha, fraction=mx[0].mean())
+    ci = basic_interval(value, stats, alpha=alpha, fraction=mx[0].sum() / s_full)
     ci = (max(ci[0], 0.0), min(ci[1], math.log(2.0)))
     labels = permutation_labels(s, s, B, gen)
     h_same_x = _entropy_kept(dzz, izz, labels, k, d, same=True)
     h_same_y = _entropy_kept(dzz, izz, ~labels, k, d, same=True)
     hz_full = _kl_entropy_value(dzz[:, 2 * k - 1], N, d, 2 * k)
     perm = hz_full - 0.5 * (h_same_x + h_same_y)
-    p = permutation_pvalue(raw, perm)
-    return ci, p, {"ci_method": "half-sampling basic interval", "n_resamples": B,
-                   "list_len": [K, Kz]}
+    info: dict[str, Any] = {"ci_method": "half-sampling basic interval", "n_resamples": B,
+                            "list_len": [K, Kz]}
+    if s != s_full:  # observed raw JS on the subsample the permutations use
+        raw = hz_full - 0.5 * (_kl_entropy_value(lists[0][0][:, k - 1], s, d, k)
+                               + _kl_entropy_value(lists[1][0][:, k - 1], s, d, k))
+        info["resample_subsample"] = [s, s]
+    return ci, permutation_pvalue(raw, perm), info
