@@ -71,7 +71,7 @@ def test_compare_json_npz_csv_tsv(data):
     res = run("compare", str(d / "x_head.csv"), str(d / "y.tsv"), "--columns", "b", *FAST,
               "--markdown")
     assert res.returncode == 0, res.stderr
-    assert res.stdout.startswith("**divlab compare**") and "| mmd |" in res.stdout
+    assert res.stdout.startswith("**divlab compare** - x: 80 x 1") and "| mmd |" in res.stdout
 
 
 def test_bad_inputs_one_line(data):

@@ -192,7 +192,7 @@ class CompareReport:
         head = [*head, "why"]
         body = [[*b, r.why] for b, r in zip(body, self.rows, strict=True)]
         esc = [[c.replace("|", "\\|") for c in row] for row in [head, *body]]
-        lines = [f"**{self.title}** — {self._summary()}", "",
+        lines = [f"**{self.title}** - {self._summary()}", "",
                  "| " + " | ".join(esc[0]) + " |",
                  "|" + "|".join("---" for _ in head) + "|"]
         lines += ["| " + " | ".join(r) + " |" for r in esc[1:]]
