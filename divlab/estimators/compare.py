@@ -100,6 +100,9 @@ def _run(metric: str, x: np.ndarray, y: np.ndarray, *, categorical: bool, res: d
                    f"subsample of {max_exact_n} points per sample (plug-in bias grows)")
         else:
             why = f"n <= max_exact_n={max_exact_n}: exact optimal transport (network simplex)"
+        if d >= 5:
+            why += (f"; in d={d} the empirical W_p is biased upwards (O(n^(-1/d))), "
+                    "sliced_w2 is not")
         return est, why
     if metric in ("sliced_w1", "sliced_w2"):
         p = 1.0 if metric == "sliced_w1" else 2.0

@@ -69,12 +69,14 @@ from .resampling import (
     permutation_pvalue,
 )
 
-__all__ = ["knn_kl", "knn_entropy", "knn_js", "DEFAULT_K_KL", "DEFAULT_K_JS"]
+__all__ = ["DEFAULT_K_ENTROPY", "DEFAULT_K_JS", "DEFAULT_K_KL", "knn_entropy", "knn_js", "knn_kl"]
 
 #: Default k of :func:`knn_kl` (smallest bias for separated pairs, see docs/accuracy-estimators.md).
 DEFAULT_K_KL = 1
-#: Default k of :func:`knn_entropy` and :func:`knn_js`.
-DEFAULT_K_JS = 3
+#: Default k of :func:`knn_js` (smallest mean error over the accuracy grid).
+DEFAULT_K_JS = 5
+#: Default k of :func:`knn_entropy`.
+DEFAULT_K_ENTROPY = 3
 
 _BUDGET = 2**22  # (resample, point) pairs per resampling batch
 #: Resampling (CI and permutation test) uses at most this many points per sample.
@@ -363,7 +365,7 @@ def _safe(stat, a, b) -> float:
 def knn_entropy(
     x: Any,
     *,
-    k: int = DEFAULT_K_JS,
+    k: int = DEFAULT_K_ENTROPY,
     n_resamples: int = 0,
     alpha: float = 0.05,
     rng: Any = None,
@@ -398,8 +400,8 @@ def knn_entropy(
     --------
     >>> import numpy as np
     >>> x = np.random.default_rng(0).normal(size=(4000, 1))
-    >>> round(knn_entropy(x).value, 2)  # 0.5 * log(2 pi e) = 1.419
-    1.42
+    >>> abs(knn_entropy(x).value - 0.5 * np.log(2 * np.pi * np.e)) < 0.02  # 1.419
+    True
     """
     xp = None
     x = check_samples(x, "x", min_n=2)
@@ -504,7 +506,7 @@ def knn_js(
     >>> import numpy as np
     >>> rng = np.random.default_rng(1)
     >>> x, y = rng.normal(0, 1, (3000, 1)), rng.normal(50, 1, (3000, 1))
-    >>> abs(knn_js(x, y).value - np.log(2)) < 1e-3  # disjoint: log 2
+    >>> bool(abs(knn_js(x, y).value - np.log(2)) < 0.01)  # disjoint: log 2
     True
     """
     xp, x, y = check_sample_pair(x, y, min_n=2)
