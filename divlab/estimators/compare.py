@@ -195,6 +195,13 @@ def compare(
     ParameterError
         Unknown metric, bad ``n_resamples``/``alpha``/``max_exact_n``.
 
+    Notes
+    -----
+    ``compare`` works on host (NumPy) copies of the data: the k-NN and exact-OT estimators
+    it uses are CPU algorithms (kd-trees, network simplex). Call :func:`~divlab.estimators.mmd`,
+    :func:`~divlab.estimators.energy_distance`, :func:`~divlab.estimators.knn_kl` (brute
+    force) or :func:`divlab.sliced_wasserstein` directly to keep CuPy arrays on the GPU.
+
     Examples
     --------
     >>> import numpy as np

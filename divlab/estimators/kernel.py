@@ -66,9 +66,11 @@ def median_bandwidth(x: Any, y: Any, *, max_points: int = 1000, rng: Any = 0) ->
     1.0
     """
     xp, x, y = check_sample_pair(x, y)
-    z = to_numpy(xp.concat([x, y], axis=0)).astype(np.float64)
-    if z.shape[0] > max_points:
-        z = z[check_rng(rng).choice(z.shape[0], size=max_points, replace=False)]
+    z = xp.concat([x, y], axis=0)
+    if z.shape[0] > max_points:  # pick the subset on the device, copy only it to the host
+        idx = np.sort(check_rng(rng).choice(z.shape[0], size=max_points, replace=False))
+        z = xp.take(z, xp.asarray(idx), axis=0)
+    z = to_numpy(z).astype(np.float64)
     from scipy.spatial.distance import pdist
 
     dist = pdist(z)
