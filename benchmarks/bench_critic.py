@@ -39,19 +39,53 @@ from divlab import adversarial
 from divlab.errors import ConvergenceWarning
 
 
-def to_backend(a, backend):
-    if backend == "cupy":
+def load_cupy():
+    """Import CuPy and check for a CUDA device; exit with a one-line message otherwise."""
+    try:
         import cupy
+    except ImportError:
+        raise SystemExit(
+            "bench_critic.py: --backend cupy needs CuPy, which is not installed; install the "
+            "GPU extra (pip install 'divlab[gpu]') or run with --backend numpy"
+        ) from None
+    try:
+        n_dev = cupy.cuda.runtime.getDeviceCount()
+    except Exception as exc:  # CUDA driver/runtime missing
+        raise SystemExit(
+            f"bench_critic.py: --backend cupy: no usable CUDA device ({exc})"
+        ) from None
+    if n_dev < 1:
+        raise SystemExit("bench_critic.py: --backend cupy: no CUDA device found")
+    return cupy
 
-        return cupy.asarray(a)
+
+def device_name(backend):
+    if backend != "cupy":
+        return f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU(s)"
+    cupy = load_cupy()
+    props = cupy.cuda.runtime.getDeviceProperties(cupy.cuda.Device().id)
+    name = props["name"]
+    return f"GPU {name.decode() if isinstance(name, bytes) else name} (CuPy {cupy.__version__})"
+
+
+def to_backend(a, backend):
+    """Host array -> the benchmarked array library (CuPy arrays on the current GPU)."""
+    if backend == "cupy":
+        return load_cupy().asarray(a)
     return a
+
+
+def check_backend(res, backend):
+    """The critic must have trained on the requested library (no silent host fallback)."""
+    lib = type(res.critic.params[0][0]).__module__.split(".")[0]
+    want = "cupy" if backend == "cupy" else "numpy"
+    if lib != want:
+        raise SystemExit(f"bench_critic.py: critic trained on {lib} arrays, expected {want}")
 
 
 def sync(backend):
     if backend == "cupy":
-        import cupy
-
-        cupy.cuda.Device().synchronize()
+        load_cupy().cuda.Device().synchronize()
 
 
 def time_divlab(fun, x, y, steps, batch, backend, **kw):
@@ -92,6 +126,7 @@ def main(argv=None):
     ap.add_argument("--backend", choices=["numpy", "cupy"], default="numpy")
     ap.add_argument("--output", default=None)
     args = ap.parse_args(argv)
+    device = device_name(args.backend)  # fails early, with a clear message, without CuPy
     n, d, steps, batch = (2000, 10, 100, 256) if args.quick else (20_000, 10, 2000, 256)
     rng = np.random.default_rng(0)
     x64 = rng.normal(size=(n, d))
@@ -116,7 +151,8 @@ def main(argv=None):
             ("wgan sn", adversarial.wgan, {"lipschitz": "sn"}),
         ]
         for name, fun, kw in cases:
-            t, _ = time_divlab(fun, x, y, steps, batch, args.backend, **kw)
+            t, res = time_divlab(fun, x, y, steps, batch, args.backend, **kw)
+            check_backend(res, args.backend)
             add(f"divlab {name}", dname, t, 2 * batch * steps)
         if args.backend == "numpy" and dtype == np.float64:
             t, ns = time_sklearn(x64, y64, steps, batch, width, depth)
@@ -129,8 +165,7 @@ def main(argv=None):
         "",
         f"n = {n} samples per set, d = {d}, critic MLP {depth} x {width}, batch {batch} "
         f"per set, {steps} steps; backend `{args.backend}`; divlab {divlab.__version__}, "
-        f"NumPy {np.__version__}, {platform.processor() or platform.machine()}, "
-        f"{os.cpu_count()} CPU(s).",
+        f"NumPy {np.__version__}, {device}.",
         "",
         "| method | dtype | samples/s | vs divlab fgan-gan relu (same dtype) "
         "| vs scikit-learn |",

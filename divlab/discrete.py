@@ -166,10 +166,15 @@ def _limit_term(x: Any, limit: float, mask: Any, xp: ModuleType) -> Any:
 
 
 def _log_ratio(p: Any, q: Any, pos: Any, xp: ModuleType) -> tuple[Any, Any]:
-    """``(log(p/q), (p-q)/q)`` accurate for all ``p, q > 0`` (valid where ``pos``)."""
+    """``(log(p/q), d)`` accurate for all ``p, q > 0`` (valid where ``pos``).
+
+    ``d = (p-q)/q`` where ``p <= 3q``; elsewhere ``d = 4`` stands in for it (callers only use
+    ``d`` below 1), so that ``p/q`` never overflows when ``q`` is subnormal.
+    """
     ps = _safe(p, pos, xp)
     qs = _safe(q, pos, xp)
-    d = (ps - qs) / qs
+    far = (ps - qs) > 2.0 * qs
+    d = xp.where(far, 4.0 * qs, ps - qs) / qs
     near = xp.abs(d) < 0.5
     ell = xp.where(near, xp.log1p(xp.where(near, d, _zeros(d, xp))), xp.log(ps) - xp.log(qs))
     return ell, d

@@ -88,11 +88,11 @@ def run(kind, steps_per_stage, seed):
     return np.asarray(estimates)
 
 
-def main():
+def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps-per-stage", type=int, default=1500)
     ap.add_argument("--seed", type=int, default=0)
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     s = args.steps_per_stage
     results = {}
     threadpool_limits(limits=1, user_api="blas")  # small matrices: one BLAS thread is fastest

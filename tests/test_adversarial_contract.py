@@ -196,3 +196,71 @@ def test_critic_gradient_is_the_gradient_of_t(data):
         e[k] = h
         num = (np.asarray(r.critic(z + e)) - np.asarray(r.critic(z - e))) / (2 * h)
         np.testing.assert_allclose(g[:, k], num, rtol=1e-6, atol=1e-8)
+
+
+def test_infinite_sample_is_rejected(data):
+    x, y = data
+    x = x.copy()
+    x[0, 0] = np.inf
+    with pytest.raises(NonFiniteError, match=r"`x`"):
+        adversarial.wgan(x, y, **FAST)
+
+
+def test_bad_critic_type_names_the_argument(data):
+    x, y = data
+    with pytest.raises(ParameterError, match=r"`critic` must be None, an MLPSpec or a dict"):
+        adversarial.fgan(x, y, critic=64, **FAST)
+
+
+def test_estimate_is_the_objective_on_the_held_out_split(data):
+    """The reported estimate is recomputed from the critic on the held-out rows only, and
+    those rows are disjoint from the validation rows (and from training: sizes add up)."""
+    x, y = data
+    r = _quiet(adversarial.fgan, x, y, divergence="kl", rng=4, **FAST)
+    (hx, hy), (vx, vy) = r.details["holdout_index"], r.details["validation_index"]
+    assert len(hx) == len(hy) == 60 and len(vx) == len(vy) == 28
+    assert not set(hx) & set(vx) and not set(hy) & set(vy)
+    obj = r.critic.objective
+    est = np.mean(r.critic(x[hx])) - np.mean(obj.conjugate_activation(r.critic.logits(y[hy])))
+    assert r.estimate == pytest.approx(est, rel=1e-12, abs=1e-14)
+    # the training rows give a different (optimistic) value: the estimate is not computed there
+    train_x = np.setdiff1d(np.arange(200), np.r_[hx, vx])
+    train_y = np.setdiff1d(np.arange(200), np.r_[hy, vy])
+    on_train = (np.mean(r.critic(x[train_x]))
+                - np.mean(obj.conjugate_activation(r.critic.logits(y[train_y]))))
+    assert on_train != pytest.approx(r.estimate, abs=1e-6)
+
+
+@pytest.mark.parametrize("est", ["fgan", "wgan_clip"])
+def test_early_stopping_keeps_the_best_validation_iterate(est, data):
+    """Early stopping on the validation objective: plateau -> converged before `steps`, and
+    the returned critic is the best validation iterate (its validation objective, recomputed,
+    is the maximum of the recorded curve)."""
+    x, y = data
+    kw = {"steps": 4000, "eval_every": 10, "patience": 3, "n_bootstrap": 0, "batch_size": 64,
+          "rng": 2}
+    if est == "fgan":
+        r = adversarial.fgan(x, y, divergence="js", **kw)
+    else:
+        r = adversarial.wgan(x, y, lipschitz="clip", clip=0.05, **kw)
+    assert r.converged and r.details["steps_run"] < 4000
+    hist = r.history["validation"]
+    assert r.details["best_validation"] == max(hist)
+    assert r.details["best_step"] == r.history["step"][int(np.argmax(hist))]
+    vx, vy = r.details["validation_index"]
+    if est == "fgan":
+        obj = r.critic.objective
+        val = np.mean(r.critic(x[vx])) - np.mean(obj.conjugate_activation(r.critic.logits(y[vy])))
+    else:
+        val = np.mean(r.critic(x[vx])) - np.mean(r.critic(y[vy]))
+    assert val == pytest.approx(r.details["best_validation"], rel=1e-10, abs=1e-12)
+
+
+def test_progress_bar_is_a_tqdm_bar(data, capsys):
+    pytest.importorskip("tqdm")
+    x, y = data
+    _quiet(adversarial.fgan, x, y, divergence="kl", progress=True, rng=0, **FAST)
+    err = capsys.readouterr().err
+    assert "fgan[kl]" in err and "60/60" in err
+    _quiet(adversarial.fgan, x, y, divergence="kl", progress=False, rng=0, **FAST)
+    assert capsys.readouterr().err == ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 
@@ -272,6 +273,77 @@ def test_near_identical_hard_cases():
         dist = D.js_distance(p, q)
         assert np.isfinite(dist) and dist >= 0
         assert D.kl(p, p) == 0 and D.js(p, p) == 0 and D.js_distance(p, p) == 0
+
+
+def _every_discrete_function():
+    """Every public function of divlab.discrete (parametrised ones at several parameters,
+    ``f_divergence`` at every registry entry), as ``name -> (fn(p, q), lower bound)``."""
+    from divlab.fdiv import FDIVERGENCES
+
+    fns = {
+        name: getattr(D, name)
+        for name in (
+            "kl", "reverse_kl", "js", "js_distance", "total_variation", "squared_hellinger",
+            "hellinger", "pearson_chi2", "neyman_chi2", "jeffreys", "cross_entropy",
+        )
+    }
+    fns["entropy"] = lambda p, q: D.entropy(p)
+    for a in (0.0, 0.5, 1.0 - 1e-6, 1.0, 1.0 + 1e-6, 2.0, 10.0, math.inf):
+        fns[f"renyi({a:g})"] = functools.partial(D.renyi, alpha=a)
+    for a in (-2.0, -1.0, 1e-9, 0.5, 1.0 - 1e-6, 1.0 + 1e-6, 2.0, 5.0):
+        fns[f"alpha_divergence({a:g})"] = functools.partial(D.alpha_divergence, alpha=a)
+    for key in FDIVERGENCES:
+        fns[f"f_divergence({key})"] = functools.partial(D.f_divergence, f=key)
+    fns["f_divergence(alpha=0.3)"] = functools.partial(D.f_divergence, f="alpha", alpha=0.3)
+    lower = {name: 0.0 for name in fns}
+    lower["f_divergence(gan)"] = -math.log(4.0)  # f(1) = -log 4 (lecture's GAN row)
+    return {name: (fn, lower[name]) for name, fn in fns.items()}
+
+
+EVERY = _every_discrete_function()
+
+
+@settings(max_examples=30)
+@given(
+    pmf_pairs(kind="near_identical", max_size=30),
+    st.sampled_from([np.float64, np.float32]),
+)
+@example((np.array([0.3, 0.7]), np.nextafter(np.array([0.3, 0.7]), 1.0)), np.float64)
+@example(
+    (np.array([0.3, 0.7], np.float32), np.nextafter(np.array([0.3, 0.7], np.float32), 1)),
+    np.float32,
+)
+def test_near_identical_every_function_nonnegative_finite(pair, dtype):
+    """Issue point 3: near-identical inputs give results >= 0 (>= f(1) for the GAN row),
+    finite and never NaN, in float32 and float64, and float32 stays float32 -- for every
+    function of divlab.discrete (the 1-ulp examples are where sqrt(p) - sqrt(q) and
+    p log(p/q) summed naively go negative or NaN)."""
+    p, q = (np.asarray(a).astype(dtype) for a in pair)
+    for name, (fn, lower) in EVERY.items():
+        got = fn(p, q)
+        assert got.dtype == dtype, name
+        value = float(got)
+        bound = float(np.asarray(lower, dtype=dtype))  # -log 4 rounded to the dtype
+        assert math.isfinite(value) and value >= bound, (name, value)
+
+
+def test_near_identical_large_inputs_fast_path():
+    """The blocked NumPy fast path (kl, reverse_kl, js, js_distance) on 2e5 entries that
+    differ by a relative 1e-7: >= 0, finite, dtype kept, equal to the generic path."""
+    import array_api_strict as xs
+
+    rng = np.random.default_rng(11)
+    n = 3 * _fast_numpy.BLOCK + 17
+    p = rng.dirichlet(np.ones(n))
+    q = p * (1.0 + 1e-7 * rng.uniform(-1.0, 1.0, n))
+    q /= q.sum()
+    for dtype, rtol in ((np.float64, 1e-9), (np.float32, 1e-5)):
+        pd, qd = p.astype(dtype), q.astype(dtype)
+        for fn in (D.kl, D.reverse_kl, D.js, D.js_distance):
+            got = fn(pd, qd)
+            assert got.dtype == dtype and np.isfinite(got) and got >= 0
+            want = float(np.asarray(fn(xs.asarray(pd), xs.asarray(qd))))
+            assert float(got) == pytest.approx(want, rel=rtol, abs=1e-30)
 
 
 @settings(max_examples=30)

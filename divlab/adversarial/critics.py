@@ -129,8 +129,8 @@ class MLPSpec:
             base = default if default is not None else cls()
             return cls(**{**base.__dict__, **spec})
         raise ParameterError(
-            "`critic` must be None, an MLPSpec, a dict(width=, depth=, activation=) or a "
-            f"Critic from a previous result, got {type(spec).__name__}"
+            "`critic` must be None, an MLPSpec or a dict(width=, depth=, activation=), got "
+            f"{type(spec).__name__}"
         )
 
 

@@ -178,7 +178,12 @@ class CriticResult:
     converged : bool
         True when early stopping found a plateau of the validation objective.
     details : dict
-        Split sizes, steps run, best step, optimiser settings, derivative source, ...
+        Split sizes, steps run, best step and its validation objective
+        (``"best_validation"``), the held-out standard error, the options used, the
+        derivative source, and the split itself: ``"validation_index"`` and
+        ``"holdout_index"``, each a pair of NumPy index arrays into the rows of ``x`` and
+        ``y`` (the reported estimate is the objective on ``x[holdout_index[0]]`` and
+        ``y[holdout_index[1]]``).
     """
 
     estimate: float
@@ -381,6 +386,8 @@ def _common_setup(x, y, holdout, validation, steps, batch_size, lr, eval_every, 
     sx = _split(x.shape[0], holdout, validation, gen, "x")
     sy = _split(y.shape[0], holdout, validation, gen, "y")
     parts = [(_take(x, i, xp, x), _take(y, j, xp, y)) for i, j in zip(sx, sy, strict=True)]
+    # host index arrays of the split, reported in ``details`` (rows of x / y)
+    opts["split"] = {"validation_index": (sx[1], sy[1]), "holdout_index": (sx[2], sy[2])}
     return xp, x, y, gen, parts, opts
 
 
@@ -410,8 +417,9 @@ def _finish(kind, problem, state, spec, objective, test, per_sample, xp, opts, g
         "best_step": best_step,
         "best_validation": best_val,
         "standard_error": float(math.sqrt(a.var() / a.size + b.var() / b.size)),
-        **{k: v for k, v in opts.items() if k not in ("confidence",)},
+        **{k: v for k, v in opts.items() if k not in ("confidence", "split")},
         "confidence": opts["confidence"],
+        **opts["split"],
         **extra,
     }
     return CriticResult(estimate, ci, critic, history, converged, details)
