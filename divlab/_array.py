@@ -44,6 +44,7 @@ __all__ = [
     "special_module",
     "chunk_slices",
     "scalar",
+    "pow2_scale",
 ]
 
 _ARRAY_TYPES_NATIVE = (int, float, bool, complex, list, tuple)
@@ -227,6 +228,13 @@ def logsumexp(a: Any, xp: ModuleType, *, axis: int | None = None, keepdims: bool
         else:
             out = xp.squeeze(out, axis=axis)
     return out
+
+
+def pow2_scale(v: float) -> float:
+    """The power of two ``2**(e-1) <= v < 2**e`` for ``v > 0`` (representable in the dtype
+    of ``v``). Dividing by it is exact, so it rescales data near the float range (or the
+    underflow threshold) without rounding, for 1-homogeneous quantities."""
+    return math.ldexp(1.0, math.frexp(v)[1] - 1)
 
 
 def chunk_slices(n: int, chunk: int) -> Iterator[slice]:

@@ -78,6 +78,8 @@ class _Prepared:
 
 def _prepare(p: Any, q: Any, axis: Any, keepdims: bool, names: tuple[str, str]):
     """Cheap structural checks; ``None`` if the fast path does not apply."""
+    if np.float16 in (getattr(p, "dtype", None), getattr(q, "dtype", None)):
+        return None  # the generic path knows the half-precision normalisation tolerance
     p = as_float_array(p, names[0], np) if not isinstance(p, np.ndarray) else p
     q = as_float_array(q, names[1], np) if not isinstance(q, np.ndarray) else q
     if not isinstance(p, np.ndarray) or not isinstance(q, np.ndarray):

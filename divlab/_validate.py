@@ -169,6 +169,11 @@ def normalize_mass(p: Any, xp: ModuleType, *, axis: int = -1) -> Any:
     return ps / xp.sum(ps, axis=axis, keepdims=True)
 
 
+def _storage_eps(x: Any) -> float:
+    """Machine epsilon of ``x``'s dtype when it is half precision, else 0."""
+    return float(np.finfo(np.float16).eps) if str(getattr(x, "dtype", "")) == "float16" else 0.0
+
+
 def check_probability(
     p: Any,
     name: str = "p",
@@ -184,6 +189,9 @@ def check_probability(
     ``sum == 1`` within ``rtol`` (or rescales when ``normalize=True``).
     """
     xp = xp or array_namespace(p)
+    # float16 input is computed in float32, but it was rounded to float16 (eps ~ 1e-3):
+    # its sum is only 1 to within that precision
+    rtol = max(rtol, _storage_eps(p))
     p = as_float_array(p, name, xp)
     if p.ndim == 0:
         raise ShapeMismatchError(f"`{name}` must be at least 1-D, got a scalar")
@@ -228,11 +236,13 @@ def check_probability_pair(
     The common dtype is float32 only if both are float32 (or float16), else float64.
     """
     xp = array_namespace(p, q)
+    rtol_p = max(NORMALIZATION_RTOL, _storage_eps(p))
+    rtol_q = max(NORMALIZATION_RTOL, _storage_eps(q))
     p = as_float_array(p, names[0], xp)
     q = as_float_array(q, names[1], xp)
     check_same_shape(p, q, names)
-    p = check_probability(p, names[0], xp=xp, axis=axis, normalize=normalize)
-    q = check_probability(q, names[1], xp=xp, axis=axis, normalize=normalize)
+    p = check_probability(p, names[0], xp=xp, axis=axis, normalize=normalize, rtol=rtol_p)
+    q = check_probability(q, names[1], xp=xp, axis=axis, normalize=normalize, rtol=rtol_q)
     if p.dtype != q.dtype:
         p = xp.astype(p, xp.float64)
         q = xp.astype(q, xp.float64)

@@ -60,7 +60,7 @@ __all__ = [
 
 _LOG2 = math.log(2.0)
 
-# |d| below these thresholds -> series expansions (see _kl_terms, _js_terms, _alpha_terms)
+# |d| below these thresholds -> series expansions (see _kl_terms, _js_terms, _alpha_parts)
 _KL_SERIES = 0.01
 _JS_SERIES = 0.1
 _ALPHA_SERIES = 0.01
@@ -130,6 +130,12 @@ def _finish(
         total = xp.where(total < lower, _full(total, lower, xp), total)
     if upper is not None:
         total = xp.where(total > upper, _full(total, upper, xp), total)
+    if out_dtype != total.dtype:  # beyond the output's range: inf, without a cast warning
+        big = float(xp.finfo(out_dtype).max)
+        over = xp.abs(total) > big
+        if bool(xp.any(over)):
+            inf = xp.where(total > 0, _full(total, math.inf, xp), _full(total, -math.inf, xp))
+            total = xp.where(over, inf, total)
     return xp.astype(total, out_dtype)
 
 
@@ -176,7 +182,13 @@ def _log_ratio(p: Any, q: Any, pos: Any, xp: ModuleType) -> tuple[Any, Any]:
     far = (ps - qs) > 2.0 * qs
     d = xp.where(far, 4.0 * qs, ps - qs) / qs
     near = xp.abs(d) < 0.5
-    ell = xp.where(near, xp.log1p(xp.where(near, d, _zeros(d, xp))), xp.log(ps) - xp.log(qs))
+    # log(p/q) from the quotient where it is representable (log p - log q cancels for tiny
+    # p, q: 1e-13 absolute error at p, q ~ 1e-300), from the difference of logs elsewhere
+    diff = xp.log(ps) - xp.log(qs)
+    fits = xp.abs(diff) < 700.0
+    ratio = xp.where(fits, ps, xp.ones_like(ps)) / xp.where(fits, qs, xp.ones_like(qs))
+    ell = xp.where(near, xp.log1p(xp.where(near, d, _zeros(d, xp))),
+                   xp.where(fits, xp.log(ratio), diff))
     return ell, d
 
 
@@ -230,14 +242,27 @@ def _alpha_coeffs(alpha: float, n: int = 10) -> list[float]:
     return coeffs
 
 
-def _alpha_terms(p: Any, q: Any, alpha: float, xp: ModuleType) -> Any:
-    """Entries ``q f(p/q)`` of the Amari alpha-divergence (alpha not 0 or 1)."""
+#: ``r**alpha`` is formed directly only while ``alpha log r`` is below this (no overflow).
+_ALPHA_EXP_MAX = 700.0
+
+
+def _alpha_parts(p: Any, q: Any, alpha: float, xp: ModuleType) -> tuple[Any, Any, Any]:
+    """Entries ``q f(p/q)`` of the Amari alpha-divergence (alpha not 0 or 1), in two parts.
+
+    Returns ``(terms, log_huge, huge)``: where ``huge`` (``alpha log(p/q) > 700``, so that
+    ``(p/q)**alpha`` would overflow) the entry is ``exp(log_huge)`` -- the other summands
+    of the generator are below its last bit there -- and ``terms`` is 0; elsewhere
+    ``terms`` holds the entry.
+    """
     a = alpha
     den = a * (a - 1.0)
     pos = (p > 0) & (q > 0)
     ell, d = _log_ratio(p, q, pos, xp)
     qs = _safe(q, pos, xp)
     ps = _safe(p, pos, xp)
+    huge = pos & (a * ell > _ALPHA_EXP_MAX)
+    log_huge = xp.where(huge, xp.log(qs) + a * ell - math.log(abs(den)), _full(p, -math.inf, xp))
+    ell = xp.where(huge, _zeros(ell, xp), ell)
     small = xp.abs(d) * max(1.0, abs(a)) < _ALPHA_SERIES
     series = qs * (d * d) * _horner(d, _alpha_coeffs(a))
     moderate = xp.abs(d) <= 1.0
@@ -245,9 +270,9 @@ def _alpha_terms(p: Any, q: Any, alpha: float, xp: ModuleType) -> Any:
     lm = xp.where(moderate, ell, _zeros(d, xp))
     mid = qs * (xp.expm1(a * lm) - a * dm) / den
     # far from p = q: exp(a log p + (1-a) log q) - q - a (p - q), no overflow of p/q
-    la = a * xp.log(ps) + (1.0 - a) * xp.log(qs)
+    la = xp.log(qs) + a * ell
     la = xp.where(moderate, _zeros(la, xp), la)
-    big = (xp.exp(xp.clip(la, -math.inf, 709.0)) - qs - a * (ps - qs)) / den
+    big = (xp.exp(la) - qs - a * (ps - qs)) / den
     body = xp.where(small, series, xp.where(moderate, mid, big))
     # p = 0 < q: q f(0), f(0) = 1/a (a > 0) or inf (a < 0)
     f0 = 1.0 / a if a > 0 else math.inf
@@ -255,9 +280,40 @@ def _alpha_terms(p: Any, q: Any, alpha: float, xp: ModuleType) -> Any:
     fp_inf = 1.0 / (1.0 - a) if a < 1 else math.inf
     only_q = (p == 0) & (q > 0)
     only_p = (p > 0) & (q == 0)
-    out = xp.where(pos, body, _zeros(p, xp))
+    out = xp.where(pos & ~huge, body, _zeros(p, xp))
     out = xp.where(only_q, _limit_term(q, f0, only_q, xp), out)
-    return xp.where(only_p, _limit_term(p, fp_inf, only_p, xp), out)
+    out = xp.where(only_p, _limit_term(p, fp_inf, only_p, xp), out)
+    return out, log_huge, huge
+
+
+def _alpha_sum(p: Any, q: Any, alpha: float, axis: int, keepdims: bool, xp: ModuleType) -> Any:
+    """Sum of the alpha-divergence entries along ``axis``, without overflow warnings.
+
+    With no huge entry this is the plain sum. Otherwise the huge entries are added in the
+    log domain, ``exp(M) * (sum exp(log_huge - M) + rest / exp(M))`` with ``M`` the largest
+    ``log_huge`` of the slice, and the result is ``inf`` exactly when it exceeds the float
+    range (huge entries only occur for ``alpha > 1`` or ``alpha < 0``, where every entry
+    is >= 0).
+    """
+    terms, log_huge, huge = _alpha_parts(p, q, alpha, xp)
+    rest = xp.sum(terms, axis=axis, keepdims=True)
+    if not bool(xp.any(huge)):
+        return rest if keepdims else xp.squeeze(rest, axis=axis)
+    m = xp.max(log_huge, axis=axis, keepdims=True)
+    has = m > -math.inf
+    ms = xp.where(has, m, _zeros(m, xp))
+    scaled = xp.sum(xp.exp(log_huge - ms), axis=axis, keepdims=True)  # >= 1 where `has`
+    # the other entries, rest * e^{-M}, as exp(log(rest) - M) (rest >= 0 is finite)
+    rest_pos = rest > 0
+    log_rest = xp.log(xp.where(rest_pos, rest, xp.ones_like(rest)))
+    ratio = xp.where(rest_pos, xp.exp(xp.minimum(log_rest - ms, _zeros(ms, xp))), _zeros(ms, xp))
+    inner = xp.where(has, scaled + ratio, xp.ones_like(scaled))
+    lim = math.log(float(xp.finfo(rest.dtype).max))
+    log_total = ms + xp.log(inner)
+    total = xp.where(log_total > lim, _full(rest, math.inf, xp),
+                     xp.exp(xp.minimum(log_total, xp.full_like(log_total, lim))))
+    out = xp.where(has, total, rest)
+    return out if keepdims else xp.squeeze(out, axis=axis)
 
 
 # ----------------------------------------------------------------------------------------
@@ -944,7 +1000,7 @@ def alpha_divergence(
         return reverse_kl(p, q, axis=axis, keepdims=keepdims, normalize=normalize)
     keepdims = _check_keepdims(keepdims)
     xp, p, q, axis, dt = _pair(p, q, axis, normalize)
-    return _finish(xp, _reduce(_alpha_terms(p, q, a, xp), axis, keepdims, xp), dt)
+    return _finish(xp, _alpha_sum(p, q, a, axis, keepdims, xp), dt)
 
 
 def entropy(
@@ -1100,9 +1156,9 @@ def f_divergence(
     >>> round(float(f_divergence(p, q, "alpha", alpha=2.0)), 10)  # Pearson / 2
     0.3333333333
     """
-    from .fdiv import get_fdivergence
+    from .fdiv import resolve_fdivergence
 
-    fd = get_fdivergence(f, **params)
+    fd = resolve_fdivergence(f, params, argname="f")
     keepdims = _check_keepdims(keepdims)
     xp, p, q, axis, dt = _pair(p, q, axis, normalize)
     pos = (p > 0) & (q > 0)

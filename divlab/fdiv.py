@@ -116,6 +116,12 @@ def _exp_sat(x: Any, xp: ModuleType) -> Any:
     return xp.exp(xp.minimum(x, _exp_limit(xp.finfo(x.dtype).bits)))
 
 
+def _exp_inf(x: Any, xp: ModuleType) -> Any:
+    """``exp(x)``, ``inf`` where it overflows, without an overflow warning."""
+    lim = _exp_limit(xp.finfo(x.dtype).bits)
+    return xp.where(x > lim, INF, xp.exp(xp.minimum(x, lim)))
+
+
 def _pos(x: Any, xp: ModuleType) -> Any:
     """``x`` where ``x > 0``, else 1 (a safe argument for ``log`` / division)."""
     return xp.where(x > 0, x, xp.ones_like(x))
@@ -500,7 +506,7 @@ class FDivergence:
         >>> from divlab.fdiv import FDIVERGENCES
         >>> hel = FDIVERGENCES["squared_hellinger"]  # fused: expm1(v)
         >>> float(hel.conjugate_activation(40.0)), float(hel.conjugate(hel.activation(40.0)))
-        (2.3538526683702e+17, 9007199254740991.0)
+        (2.3538526683701997e+17, 9007199254740991.0)
         """
         xp, v = self._prepare(v, "v")
         with np.errstate(over="ignore", under="ignore"):
@@ -780,8 +786,11 @@ def _neyman_f(u, xp):
 
 
 def _neyman_fp(u, xp):
-    us = _pos(u, xp)
-    return xp.where(u > 0, 1.0 - 1.0 / (us * us), -INF)
+    # 1 - 1/u^2 is below -max float once u^2 < 1/max: -inf there, without forming 1/0
+    lim = 1.0 / math.sqrt(float(xp.finfo(u.dtype).max))
+    ok = u > lim
+    us = xp.where(ok, u, xp.ones_like(u))
+    return xp.where(ok, 1.0 - 1.0 / (us * us), -INF)
 
 
 def _neyman_conj(t, xp):
@@ -985,9 +994,11 @@ def _alpha_kernels(a: float) -> tuple:
         dg = _sigmoid_neg
 
         def dh(v, xp):
-            # u*(g(v)) g'(v) with u* = s^{1/(a-1)}, s = (1-a) softplus(-v)
+            # u*(g(v)) g'(v) with u* = s^{1/(a-1)}, s = (1-a) softplus(-v), and
+            # g'(v) = sigmoid(-v) = exp(-softplus(v)): one exp of the summed logs (the
+            # factors alone overflow / underflow for large v, and inf * 0 is NaN)
             log_s = math.log1p(-a) + _log_softplus(-v, xp)
-            return xp.exp(log_s / (a - 1.0)) * sigmoid(-v, xp)
+            return _exp_inf(log_s / (a - 1.0) - softplus(v, xp), xp)
 
     return f_fn, fp_fn, conj_fn, act_fn, fused_fn, domain, dg, dh
 
@@ -1481,15 +1492,25 @@ def get_fdivergence(spec: str | FDivergence, **params: Any) -> FDivergence:
     >>> get_fdivergence("alpha", alpha=0.5).f([4.0]).tolist()  # 2 (sqrt(u) - 1)^2
     [2.0]
     """
+    return resolve_fdivergence(spec, params, argname="spec")
+
+
+def resolve_fdivergence(
+    spec: Any, params: Mapping[str, Any] | None = None, *, argname: str = "f"
+) -> FDivergence:
+    """:func:`get_fdivergence` for functions that take an f-divergence argument:
+    error messages name that argument (``argname``) in backticks."""
+    params = dict(params or {})
     if isinstance(spec, FDivergence):
         if params:
             raise ParameterError(
-                f"parameters {sorted(params)} cannot be applied to an FDivergence instance"
+                f"parameters {sorted(params)} cannot be applied to an FDivergence instance "
+                f"(`{argname}`)"
             )
         return spec
     if not isinstance(spec, str):
         raise ParameterError(
-            f"`spec` must be a name or an FDivergence, got {type(spec).__name__}; "
+            f"`{argname}` must be a name or an FDivergence, got {type(spec).__name__}; "
             f"valid names: {_valid_names()}"
         )
     key = _normalise_name(spec)
@@ -1498,16 +1519,28 @@ def get_fdivergence(spec: str | FDivergence, **params: Any) -> FDivergence:
         missing = [n for n in names if n not in params]
         extra = sorted(set(params) - set(names))
         if missing or extra:
+            takes = ", ".join(f"`{n}`" for n in names)
+            parts = []
+            if missing:
+                parts.append("missing " + ", ".join(f"`{n}`" for n in missing))
+            if extra:
+                parts.append("unexpected " + ", ".join(f"`{n}`" for n in extra))
+            example = ", ".join(f"{n}=0.5" for n in names)
+            if argname == "divergence":  # divlab.adversarial passes them as a dict
+                example = "divergence_params={" + ", ".join(f"{n!r}: 0.5" for n in names) + "}"
             raise ParameterError(
-                f"f-divergence family {key!r} takes parameter(s) {list(names)}; "
-                f"missing {missing}, unexpected {extra}"
+                f"`{argname}` = {key!r} is a family with parameter(s) {takes}: "
+                f"{'; '.join(parts)} (e.g. {example})"
             )
         return factory(**params)
     if key in FDIVERGENCES:
         if params:
-            raise ParameterError(f"f-divergence {key!r} takes no parameters, got {sorted(params)}")
+            raise ParameterError(
+                f"`{argname}` = {key!r} takes no parameters, got {sorted(params)}"
+            )
         return FDIVERGENCES[key]
-    raise ParameterError(f"unknown f-divergence `{spec}`; valid names: {_valid_names()}")
+    raise ParameterError(f"unknown f-divergence `{argname}` = {spec!r}; valid names: "
+                         f"{_valid_names()}")
 
 
 def register_fdivergence(fdiv: FDivergence, *, overwrite: bool = False) -> FDivergence:

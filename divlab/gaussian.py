@@ -580,6 +580,10 @@ class _Density:
         return v
 
 
+#: Log-density below which a neighbouring exact zero is taken for underflow (e^-575 ~ 1e-250).
+_UNDERFLOW_LOG = -575.0
+
+
 class _Integrand:
     """x -> q(x) f(p(x)/q(x)) evaluated from log-densities, with the limits at 0 and infinity."""
 
@@ -588,6 +592,7 @@ class _Integrand:
         self.f0 = float(fd.f_at_0)
         self.fpinf = float(fd.f_prime_at_inf)
         self.hit_inf = False
+        self.inf_log_other = -math.inf
         big = _LOG_RATIO_MAX
         # h(d) = f(e^d) e^{-d} near d = +big and g(d) = f(e^d) near d = -big, for extrapolation
         # (only needed, and only computed, where the limit f'(inf) or f(0) is infinite)
@@ -613,15 +618,24 @@ class _Integrand:
         self.hit_inf = True
         return 0.0
 
+    def _zero_inf(self, l_other: float) -> float:
+        """An infinite limit where one density is exactly 0 and the other is ``e^l_other``.
+
+        Remembers the largest such ``l_other``: with plain density callables, zeros next to
+        values near the underflow threshold are usually tail underflow, not a support gap.
+        """
+        self.inf_log_other = max(self.inf_log_other, l_other)
+        return self._inf()
+
     def __call__(self, x: float) -> float:
         lp = self.p.log(x)
         lq = self.q.log(x)
         if lp == -math.inf and lq == -math.inf:
             return 0.0
         if lq == -math.inf:  # q = 0 < p: p f'(inf)
-            return math.exp(lp) * self.fpinf if math.isfinite(self.fpinf) else self._inf()
+            return math.exp(lp) * self.fpinf if math.isfinite(self.fpinf) else self._zero_inf(lp)
         if lp == -math.inf:  # p = 0 < q: q f(0)
-            return math.exp(lq) * self.f0 if math.isfinite(self.f0) else self._inf()
+            return math.exp(lq) * self.f0 if math.isfinite(self.f0) else self._zero_inf(lq)
         d = lp - lq
         big = _LOG_RATIO_MAX
         if d > big:
@@ -726,9 +740,9 @@ def density_f_divergence(
     >>> round(r.value, 12), r.abserr < 1e-8
     (0.5, True)
     """
-    from .fdiv import get_fdivergence
+    from .fdiv import resolve_fdivergence
 
-    fd = get_fdivergence(f)
+    fd = resolve_fdivergence(f, argname="f")
     lo = _as_real_scalar(lower, "lower")
     hi = _as_real_scalar(upper, "upper")
     if not lo < hi:
@@ -776,6 +790,15 @@ def density_f_divergence(
                 stacklevel=2,
             )
     if integrand.hit_inf:
+        plain = not (integrand.p._is_log and integrand.q._is_log)
+        if plain and integrand.inf_log_other < _UNDERFLOW_LOG:
+            raise EstimationError(
+                "one density is exactly 0 only where the other is itself below "
+                f"e^{integrand.inf_log_other:.0f}: most likely tail underflow of a density "
+                "callable, not a support gap, so the infinite value is not trustworthy; pass "
+                "frozen scipy.stats distributions (log-densities are used), log-densities "
+                "with `log_density=True`, or finite `lower`/`upper`"
+            )
         return QuadratureResult(math.inf, 0.0, n, True)
     return QuadratureResult(float(total), float(err), n, converged)
 

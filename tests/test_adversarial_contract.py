@@ -264,3 +264,17 @@ def test_progress_bar_is_a_tqdm_bar(data, capsys):
     assert "fgan[kl]" in err and "60/60" in err
     _quiet(adversarial.fgan, x, y, divergence="kl", progress=False, rng=0, **FAST)
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("scale", [1e200, 1e300])
+def test_wgan_on_data_near_the_float_range(scale):
+    """Critic outputs of order 1e198..1e298: the estimate, CI and standard error are
+    summarised without overflow (found: RuntimeWarning 'overflow encountered in square')."""
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(100, 1)), rng.normal(size=(100, 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        r = _quiet(adversarial.wgan, x * scale, y * scale + scale, rng=0, **FAST)
+    assert np.isfinite(r.estimate) and np.isfinite(r.details["standard_error"])
+    assert r.ci[0] <= r.estimate <= r.ci[1]
+    assert 0 < r.estimate < 10 * scale

@@ -95,9 +95,13 @@ def test_knn_duplicates_all_equal_and_k():
     rng = np.random.default_rng(5)
     x = np.repeat(rng.normal(size=(200, 2)), 3, axis=0)  # every point three times
     y = rng.normal(size=(600, 2))
-    for est in (knn_kl(x, y), knn_js(x, y), knn_entropy(x), knn_kl(x, y, variant="adaptive")):
+    from divlab.errors import DivlabWarning
+
+    with pytest.warns(DivlabWarning, match="100 % in `x`"):  # every point has a twin
+        kl_fixed = knn_kl(x, y)
+    for est in (kl_fixed, knn_js(x, y), knn_entropy(x), knn_kl(x, y, variant="adaptive")):
         assert math.isfinite(est.value)
-    assert knn_kl(x, y).details["zero_floor"] > 0
+    assert kl_fixed.details["zero_floor"] > 0
     const = np.ones((50, 2))
     with pytest.raises(EstimationError, match="identical"):
         knn_kl(const, y)
@@ -395,3 +399,24 @@ def test_estimate_serialisation():
     assert d["value"] == "inf" and d["ci"] == [1.0, "inf"]
     assert d["details"] == {"a": 2.0, "b": [0, 1, 2]}
     assert "m" in str(e) and float(Estimate(2.0)) == 2.0
+
+
+def test_knn_kl_warns_when_neighbour_distances_are_zero():
+    """knn_kl(x, x) is -4.1 nats instead of 0 (every cross distance is 0 and floored): the
+    estimate is documented, but it must not come back silently (found in review). Continuous
+    independent samples give no warning."""
+    import warnings
+
+    import array_api_strict as xs
+
+    from divlab.errors import DivlabWarning
+
+    x = np.random.default_rng(0).normal(size=(300, 1))
+    y = np.random.default_rng(1).normal(size=(300, 1))
+    with pytest.warns(DivlabWarning, match=r"100 % of the points of `x`.*plugin_kl"):
+        knn_kl(x, x)
+    with pytest.warns(DivlabWarning, match="distance 0"):
+        knn_kl(xs.asarray(x), xs.asarray(x))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DivlabWarning)
+        knn_kl(x, y)

@@ -455,3 +455,31 @@ def test_hellinger_bounds_and_symmetry(g1, g2):
     assert h == pytest.approx(float(gaussian_squared_hellinger(*g2, *g1)), rel=1e-9, abs=1e-12)
     # Hellinger lower-bounds KL: H^2 (lecture convention) <= KL (since 1 - BC <= D_B <= KL/2)
     assert h <= float(gaussian_kl(*g1, *g2)) + 1e-12
+
+
+def test_density_callables_tail_underflow_is_not_reported_as_inf():
+    """Plain pdf callables on the real line underflow to 0 in the far tails: that must not
+    come back as KL = inf with converged=True (found in review); a real support gap with
+    plain callables still gives inf, and finite bounds or frozen distributions give 0.5."""
+    from scipy import stats
+
+    from divlab.errors import EstimationError
+    from divlab.gaussian import density_f_divergence
+
+    n0, n1 = stats.norm(0, 1), stats.norm(1, 1)
+    with pytest.raises(EstimationError, match=r"underflow.*log_density=True"):
+        density_f_divergence(n0.pdf, n1.pdf, "kl")
+    assert density_f_divergence(n0.pdf, n1.pdf, "kl", lower=-30, upper=30).value == \
+        pytest.approx(0.5, rel=1e-12)
+    assert density_f_divergence(n0, n1, "kl").value == pytest.approx(0.5, rel=1e-12)
+
+    def u(x):
+        return 1.0 if 0 <= x <= 1 else 0.0
+
+    def v(x):
+        return 1.0 if 0.5 <= x <= 1.5 else 0.0
+
+    gap = density_f_divergence(u, v, "kl", lower=-1, upper=2, points=[0, 0.5, 1, 1.5])
+    assert gap.value == math.inf
+    js = density_f_divergence(u, v, "js", lower=-1, upper=2, points=[0, 0.5, 1, 1.5])
+    assert js.value == pytest.approx(0.5 * math.log(2), rel=1e-12)

@@ -330,3 +330,23 @@ def test_check_false_returns_pot_potentials_centred():
     assert "dual_violation" not in fast.details
     assert full.details["dual_violation"] <= 1e-12 * c.max()
     assert full.n_iter == full.details["attempts"][-1][0]
+
+
+@pytest.mark.parametrize("shift", [-1.0, -10.0, -100.0, -1e6])
+def test_negative_costs_are_shift_invariant(shift):
+    """POT's simplex reports 'infeasible' (value 0.0) for M - 10 below; OT is shift-invariant:
+    the value moves by shift * mass, the plan and feasibility do not change (checked against
+    the HiGHS dual LP as an independent certificate)."""
+    M = np.arange(6.0).reshape(3, 2)
+    a, b = np.full(3, 1 / 3), np.full(2, 1 / 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        base = emd(a, b, M)
+        r = emd(a, b, M + shift)
+    assert r.converged
+    assert r.value == pytest.approx(2.5 + shift, rel=1e-12, abs=1e-12)
+    assert r.value == pytest.approx(dual_lp(a, b, M + shift).value, rel=1e-9, abs=1e-9)
+    np.testing.assert_allclose(r.plan, base.plan, atol=1e-15)
+    f, g = r.potentials
+    assert np.max(f[:, None] + g[None, :] - (M + shift)) <= 1e-9 * max(1.0, abs(shift))
+    assert abs(r.duality_gap) <= 1e-9 * max(1.0, abs(shift))

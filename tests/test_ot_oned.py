@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import math
+import warnings
 
 import numpy as np
 import ot
@@ -229,3 +231,21 @@ def test_large_p_tiny_differences_no_underflow(p):
     ref = ((1.0 + 2.0**p) / 2) ** (1 / p) * 1e-5  # exact in units of 1e-5
     assert float(wasserstein_1d(u, v, p=p)) == pytest.approx(ref, rel=1e-13)
     assert float(wasserstein_1d(u, v, p=p, u_weights=[1.0, 1.0])) == pytest.approx(ref, rel=1e-13)
+
+
+@pytest.mark.parametrize("p", [1.0, 2.0, 3.0])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_differences_beyond_float_max(p, weighted):
+    """Samples at +-1e308: W_p = 2e308 overflows, so the answer is inf (never an
+    OverflowError or a RuntimeWarning); W_p = 1.6e308 is finite and exact."""
+    kw = {"v_weights": [1.0]} if weighted else {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert float(wasserstein_1d([-1e308], [1e308], p=p, **kw)) == math.inf
+        assert float(wasserstein_1d([-8e307], [8e307], p=p, **kw)) == 1.6e308
+        got = wasserstein_1d(np.array([-1e38], np.float32), np.array([1e38], np.float32), p=p)
+        assert got.dtype == np.float32 and float(got) == pytest.approx(2e38, rel=1e-6)
+        # differences that fit, but whose sum over n terms would not
+        u = np.full(4, 1e308)
+        assert float(wasserstein_1d(u, -u, p=p)) == math.inf
+        assert float(wasserstein_1d(u / 4, -u / 4, p=p)) == pytest.approx(5e307, rel=1e-15)

@@ -49,7 +49,7 @@ def resolve_fdivergence(divergence: Any, params: dict | None = None):
     """
     from .. import fdiv as _fdiv  # lazily: fdiv is a sibling module
 
-    return _fdiv.get_fdivergence(divergence, **(params or {}))
+    return _fdiv.resolve_fdivergence(divergence, params, argname="divergence")
 
 
 def _closed_forms(name: str):

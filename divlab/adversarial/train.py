@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .._array import chunk_slices, from_numpy, is_numpy, sigmoid, to_numpy
+from .._array import chunk_slices, from_numpy, is_numpy, pow2_scale, sigmoid, to_numpy
 from .._validate import (
     check_choice,
     check_int,
@@ -400,8 +400,17 @@ def _finish(kind, problem, state, spec, objective, test, per_sample, xp, opts, g
     a, b = np.asarray(to_numpy(a), dtype=float), np.asarray(to_numpy(b), dtype=float)
     if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
         raise _diverged(step, "critic output on the held-out samples", opts["lr"])
-    estimate = float(a.mean() - b.mean())
+    # summaries of the unit-scaled outputs (exact power of two), so that critic values near
+    # the float range (data at 1e200, say) give no overflow in sums and variances
+    scale = max(float(np.max(np.abs(a))), float(np.max(np.abs(b))))
+    scale = pow2_scale(scale) if 0.0 < scale < math.inf else 1.0  # values / scale in [-2, 2]
+    a, b = a / scale, b / scale
+    estimate = float(a.mean() - b.mean()) * scale
+    if not math.isfinite(estimate):
+        raise _diverged(step, "estimate (beyond the float range)", opts["lr"])
     ci = _bootstrap_ci(a, b, opts["n_bootstrap"], opts["confidence"], gen)
+    if ci is not None:
+        ci = (ci[0] * scale, ci[1] * scale)
     if not converged:
         warnings.warn(
             f"{kind}: early stopping found no plateau of the validation objective within "
@@ -416,7 +425,7 @@ def _finish(kind, problem, state, spec, objective, test, per_sample, xp, opts, g
         "steps_run": step,
         "best_step": best_step,
         "best_validation": best_val,
-        "standard_error": float(math.sqrt(a.var() / a.size + b.var() / b.size)),
+        "standard_error": float(math.sqrt(a.var() / a.size + b.var() / b.size)) * scale,
         **{k: v for k, v in opts.items() if k not in ("confidence", "split")},
         "confidence": opts["confidence"],
         **opts["split"],

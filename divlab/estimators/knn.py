@@ -51,14 +51,15 @@ width is rescaled to the full size; the permutation test compares like with like
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
 from scipy.special import digamma, gammaln
 
-from .._array import is_numpy, scalar, to_numpy
+from .._array import array_namespace, is_numpy, scalar, to_numpy
 from .._validate import check_choice, check_int, check_rng, check_sample_pair, check_samples
-from ..errors import EstimationError, ParameterError
+from ..errors import DivlabWarning, EstimationError, ParameterError
 from ._neighbors import is_constant, knn_dist_xp, knn_table, kth_kept, positive_floor
 from ._result import Estimate
 from .resampling import (
@@ -134,6 +135,32 @@ def _degenerate(x: Any, y: Any | None, xp: Any, what: str) -> float | None:
 
 
 # --------------------------------------------------------------------------- KL divergence
+
+
+#: Share of zero k-th neighbour distances above which the k-NN KL estimate is flagged.
+_ZERO_SHARE_WARN = 0.01
+
+
+def _warn_zero_distances(rho: Any, nu: Any) -> None:
+    """Warn when many k-th neighbour distances are exactly 0 (shared or repeated points).
+
+    The estimator assumes continuous data; there the floor rule keeps it finite but it is
+    far off (KL of a sample against itself comes out near -4 instead of 0).
+    """
+    xp = array_namespace(rho, nu)
+    if rho.ndim == 2:  # neighbour tables (n, k): the k-th column
+        rho, nu = rho[:, -1], nu[:, -1]
+    zr = scalar(xp.mean(xp.astype(rho == 0, xp.float64)))
+    zn = scalar(xp.mean(xp.astype(nu == 0, xp.float64)))
+    if max(zr, zn) > _ZERO_SHARE_WARN:
+        warnings.warn(
+            f"k-NN KL: {100 * zn:.0f} % of the points of `x` have their k-th neighbour in `y` "
+            f"at distance 0 and {100 * zr:.0f} % in `x` (repeated or shared points); the "
+            "estimator assumes continuous data and is unreliable here -- use "
+            "plugin_kl(x, y, bins='categorical') for discrete data, or raise `k`",
+            DivlabWarning,
+            stacklevel=3,
+        )
 
 
 def knn_kl(
@@ -218,11 +245,13 @@ def knn_kl(
     elif is_numpy(xp):
         rho, _ = knn_table(xn, None, k)
         nu, _ = knn_table(yn, xn, k)
+        _warn_zero_distances(rho, nu)
         floor = positive_floor(rho[:, -1], nu[:, -1])
         value = _kl_fixed_value(rho[:, -1], nu[:, -1], floor, d, n, m)
     else:  # generic brute-force path, stays on the device
         rho = knn_dist_xp(x, x, k, xp, self_query=True)[:, k - 1]
         nu = knn_dist_xp(y, x, k, xp, self_query=False)[:, k - 1]
+        _warn_zero_distances(rho, nu)
         floor = positive_floor(rho, nu)
         fl = xp.asarray(floor, dtype=rho.dtype) if floor > 0 else None
         if fl is not None:

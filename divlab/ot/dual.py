@@ -25,6 +25,7 @@ from ..costs import pairwise_cost_unchecked
 from ..errors import EstimationError
 from ._result import OTResult
 from .exact import _W_METRICS, _check_cost_host, _host_mass, c_transform, emd
+from .sliced import _coordinate_scale
 
 __all__ = ["KRWitness", "kr_witness", "dual_lp"]
 
@@ -53,6 +54,12 @@ class KRWitness:
         Ground metric.
     n_x : int
         Number of points of ``x`` (the first ``n_x`` rows of ``support``).
+    scale : float
+        Power of two by which coordinates (and values) are divided internally before any
+        distance is computed, so huge or tiny coordinates neither overflow nor underflow
+        (:math:`\varphi` is 1-homogeneous: :math:`\varphi(z) = s\,\varphi_s(z / s)`);
+        1.0 for ordinary data. ``support``, ``values``, ``value`` and every evaluation are
+        in the original units.
     """
 
     support: Any
@@ -60,6 +67,7 @@ class KRWitness:
     value: float
     metric: str
     n_x: int
+    scale: float = 1.0
 
     def __call__(self, z: Any, *, chunk_rows: int | None = None) -> Any:
         """Evaluate :math:`\\varphi` at points ``z`` (shape (k, d), or (k,) when d = 1).
@@ -71,13 +79,19 @@ class KRWitness:
         z = xp.asarray(z, dtype=dtype) if not hasattr(z, "dtype") else xp.astype(z, dtype)
         if z.ndim == 1:
             z = xp.reshape(z, (-1, 1)) if self.support.shape[1] == 1 else xp.reshape(z, (1, -1))
-        s = self.support
+        s, v, scale = self.support, self.values, self.scale
+        if scale != 1.0:  # exact: powers of two
+            z, s, v = z / scale, s / scale, v / scale
         rows = chunk_rows or default_chunk_rows(s.shape[0])
         out = []
         for sl in chunk_slices(z.shape[0], rows):
             dist = pairwise_cost_unchecked(z[sl, :], s, xp, metric=self.metric)
-            out.append(xp.min(dist + self.values[None, :], axis=1))
-        return xp.concat(out) if len(out) > 1 else out[0]
+            out.append(xp.min(dist + v[None, :], axis=1))
+        res = xp.concat(out) if len(out) > 1 else out[0]
+        if scale != 1.0:
+            with np.errstate(over="ignore"):
+                res = res * scale
+        return res
 
     def lipschitz_constant(self) -> float:
         r""":math:`\max_{k \ne l} |\varphi_k - \varphi_l| / d(s_k, s_l)` over the support.
@@ -87,8 +101,9 @@ class KRWitness:
         Computed in floating point: for two support points at distance :math:`\delta` the
         ratio carries a rounding error of about :math:`\epsilon \max|\varphi| / \delta`.
         """
-        s = to_numpy(self.support)
-        v = to_numpy(self.values)
+        # the ratio is scale-free: compute it in the rescaled units (no over/underflow)
+        s = to_numpy(self.support) / self.scale
+        v = to_numpy(self.values) / self.scale
         xp = array_namespace(s)
         best = 0.0
         for sl in chunk_slices(s.shape[0], default_chunk_rows(s.shape[0])):
@@ -101,12 +116,12 @@ class KRWitness:
 
     def mean_difference(self, a: Any = None, b: Any = None) -> float:
         r""":math:`\sum_i a_i \varphi(x_i) - \sum_j b_j \varphi(y_j)` (uniform if omitted)."""
-        v = to_numpy(self.values)
+        v = np.asarray(to_numpy(self.values), dtype=np.float64) / self.scale
         n = self.n_x
         m = v.shape[0] - n
         wa = np.full(n, 1.0 / n) if a is None else to_numpy(a) / np.sum(to_numpy(a))
         wb = np.full(m, 1.0 / m) if b is None else to_numpy(b) / np.sum(to_numpy(b))
-        return float(wa @ v[:n] - wb @ v[n:])
+        return float(wa @ v[:n] - wb @ v[n:]) * self.scale
 
 
 def kr_witness(
@@ -175,7 +190,12 @@ def kr_witness(
     xn = np.asarray(to_numpy(x), dtype=np.float64)
     yn = np.asarray(to_numpy(y), dtype=np.float64)
     npx = array_namespace(xn)
-    cost = np.asarray(pairwise_cost_unchecked(xn, yn, npx, metric=metric))
+    # Exact power-of-two rescaling of huge or tiny coordinates (phi is 1-homogeneous); the
+    # limits follow the input dtype, as the witness is later evaluated in that dtype.
+    scale = _coordinate_scale(max(float(np.max(np.abs(xn))), float(np.max(np.abs(yn)))),
+                              xp, dtype)
+    xs, ys = (xn / scale, yn / scale) if scale != 1.0 else (xn, yn)
+    cost = np.asarray(pairwise_cost_unchecked(xs, ys, npx, metric=metric))
     res = emd(np.asarray(to_numpy(wa), dtype=np.float64),
               np.asarray(to_numpy(wb), dtype=np.float64), cost, max_iter=max_iter)
     if not res.converged:
@@ -184,15 +204,18 @@ def kr_witness(
             "raise `max_iter`"
         )
     g = np.asarray(res.potentials[1])
-    support = np.concatenate([xn, yn], axis=0)
-    d_sy = np.asarray(pairwise_cost_unchecked(support, yn, npx, metric=metric))
+    support_s = np.concatenate([xs, ys], axis=0)
+    d_sy = np.asarray(pairwise_cost_unchecked(support_s, ys, npx, metric=metric))
     values = c_transform(g, d_sy.T)  # phi(s_k) = min_j d(s_k, y_j) - g_j
+    with np.errstate(over="ignore"):
+        values = values * scale  # back to the original units (exact)
     return KRWitness(
-        support=from_numpy(support, xp, like=x, dtype=dtype),
+        support=from_numpy(np.concatenate([xn, yn], axis=0), xp, like=x, dtype=dtype),
         values=from_numpy(values, xp, like=x, dtype=dtype),
-        value=float(res.value),
+        value=float(res.value) * scale,
         metric=metric,
         n_x=n,
+        scale=scale,
     )
 
 

@@ -24,7 +24,14 @@ from typing import Any
 
 import numpy as np
 
-from .._array import array_namespace, chunk_slices, from_numpy, result_float_dtype, to_numpy
+from .._array import (
+    array_namespace,
+    chunk_slices,
+    from_numpy,
+    pow2_scale,
+    result_float_dtype,
+    to_numpy,
+)
 from .._validate import (
     NORMALIZATION_RTOL,
     as_float_array,
@@ -64,11 +71,6 @@ DEFAULT_MAX_ITER_CAP = 2**31 - 1
 GAP_RTOL = 1e-9
 
 _W_METRICS = ("euclidean", "cityblock")
-
-
-def _pow2_scale(v: float) -> float:
-    """A power of two close to ``v`` (> 0): dividing by it is exact (no rounding)."""
-    return math.ldexp(1.0, math.frexp(v)[1] - 1)
 
 
 def _host_mass(w: Any, n: int, name: str, xp: Any) -> np.ndarray:
@@ -297,7 +299,7 @@ def emd(
     mass_scale = 1.0
     wmax = max(float(a_np.max()), float(b_np.max()))
     if wmax > 1e100 or wmax < 1e-100:
-        mass_scale = _pow2_scale(wmax)
+        mass_scale = pow2_scale(wmax)
         a_np, b_np = a_np / mass_scale, b_np / mass_scale
     sa, sb = float(a_np.sum()), float(b_np.sum())
     rel = abs(sa - sb) / max(sa, sb)
@@ -313,9 +315,18 @@ def emd(
     cabs, forbidden = _check_cost_host(c)
     cost_scale = 1.0
     if cabs > 1e100 or 0.0 < cabs < 1e-100:
-        cost_scale = _pow2_scale(cabs)
+        cost_scale = pow2_scale(cabs)
         c = c / cost_scale
         cabs = cabs / cost_scale
+    # POT's network simplex reports "infeasible" for some all-negative cost matrices
+    # (e.g. [[-10, -9], [-8, -7], [-6, -5]]): solve with C - min C >= 0 instead. Transport
+    # plans are unchanged by the shift; the value moves by min C * total mass.
+    shift = 0.0
+    cmin = float(np.min(c[~forbidden]) if forbidden is not None else np.min(c))
+    if cmin < 0.0:
+        shift = cmin
+        c = c - shift
+        cabs = float(np.max(c[~forbidden]) if forbidden is not None else np.max(c))
     penalty = 0.0
     if forbidden is not None:
         # Optimal duals of the problem without the forbidden pairs can be chosen with
@@ -347,8 +358,11 @@ def emd(
         details["dual_violation"] = violation * cost_scale
     else:
         violation = 0.0
-    shift = (float(b_np @ g) - float(a_np @ f)) / (2.0 * sa)
-    f, g = f + shift, g - shift
+    if shift != 0.0:  # back to the caller's costs: f_i + g_j <= C_ij - shift
+        value += shift * sa
+        f = f + shift
+    centre = (float(b_np @ g) - float(a_np @ f)) / (2.0 * sa)
+    f, g = f + centre, g - centre
     dual = float(a_np @ f) + float(b_np @ g)
     gap = value - dual
     marginal_error = float(
@@ -464,7 +478,7 @@ def wasserstein(
     smax = max(float(to_numpy(xp.max(xp.abs(x)))), float(to_numpy(xp.max(xp.abs(y)))))
     scale = 1.0
     if smax > 1e50 or 0.0 < smax < 1e-50:
-        scale = _pow2_scale(smax)
+        scale = pow2_scale(smax)
         x, y = x / scale, y / scale
     if metric == "euclidean" and p == 2.0:
         cost = pairwise_cost_unchecked(x, y, xp, metric="sqeuclidean")

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .._array import array_namespace, is_numpy, result_float_dtype, to_numpy
+from .._array import array_namespace, is_numpy, pow2_scale, result_float_dtype, to_numpy
 from .._validate import as_float_array, check_finite, check_weights
 from ..errors import EmptyInputError, ParameterError, ShapeMismatchError
 
@@ -123,19 +123,49 @@ def _uniform_unequal_numpy(us: Any, vs: Any) -> tuple[Any, Any]:
     return dt, us[iu] - vs[iv]
 
 
+def _range_scale(us: Any, vs: Any, count: int, xp: ModuleType) -> float:
+    """Exact power of two to divide sorted samples by so that no difference overflows.
+
+    ``max |u_i - v_j| <= max(u_max - v_min, v_max - u_min)`` (read off the sorted arrays, in
+    Python floats, where overflow gives ``inf`` quietly); ``count`` such differences are
+    summed, so the sum must stay finite too. ``1.0`` (no rescaling) for ordinary inputs.
+    """
+    lo_u, hi_u = float(to_numpy(us[0])), float(to_numpy(us[-1]))
+    lo_v, hi_v = float(to_numpy(vs[0])), float(to_numpy(vs[-1]))
+    bound = max(hi_u - lo_v, hi_v - lo_u)
+    limit = 0.25 * float(xp.finfo(us.dtype).max) / count
+    if bound < limit:
+        return 1.0
+    top = max(abs(lo_u), abs(hi_u), abs(lo_v), abs(hi_v))
+    return pow2_scale(top)  # scaled samples lie in [-2, 2]
+
+
 def _quantile_differences(
     u: Any, v: Any, u_weights: Any, v_weights: Any, xp: ModuleType
-) -> tuple[Any, Any]:
-    r"""``(dt, d)`` with :math:`W_p^p = \sum_k dt_k |d_k|^p` (``dt=None``: uniform mean)."""
+) -> tuple[Any, Any, float]:
+    r"""``(dt, d, s)`` with :math:`W_p^p = s^p \sum_k dt_k |d_k|^p` (``dt=None``: uniform mean).
+
+    ``s`` is an exact power of two by which the samples were divided when their
+    differences would overflow (``1.0`` otherwise).
+    """
     dtype = u.dtype
     n, m = u.shape[0], v.shape[0]
     uniform = u_weights is None and v_weights is None
-    if uniform and n == m:
-        return None, xp.sort(u, stable=False) - xp.sort(v, stable=False)
     if uniform:
         us, vs = xp.sort(u, stable=False), xp.sort(v, stable=False)
+    else:
+        wu = check_weights(u_weights, n, "u_weights", xp=xp, dtype=dtype, like=u)
+        wv = check_weights(v_weights, m, "v_weights", xp=xp, dtype=dtype, like=v)
+        us, wu = _sorted_with_weights(u, wu, xp)
+        vs, wv = _sorted_with_weights(v, wv, xp)
+    scale = _range_scale(us, vs, n + m, xp)
+    if scale != 1.0:
+        us, vs = us / scale, vs / scale
+    if uniform and n == m:
+        return None, us - vs, scale
+    if uniform:
         if is_numpy(xp):
-            return _uniform_unequal_numpy(us, vs)
+            return (*_uniform_unequal_numpy(us, vs), scale)
         # Exact integer breakpoints: (i + 1) / n  <->  (i + 1) * m / (n * m).
         ku = xp.arange(1, n + 1, dtype=xp.int64) * m
         kv = xp.arange(1, m + 1, dtype=xp.int64) * n
@@ -143,14 +173,10 @@ def _quantile_differences(
         prev = xp.concat([xp.zeros((1,), dtype=xp.int64), t[:-1]])
         dt = xp.astype(t - prev, dtype) / (float(n) * float(m))
     else:
-        wu = check_weights(u_weights, n, "u_weights", xp=xp, dtype=dtype, like=u)
-        wv = check_weights(v_weights, m, "v_weights", xp=xp, dtype=dtype, like=v)
-        us, wu = _sorted_with_weights(u, wu, xp)
-        vs, wv = _sorted_with_weights(v, wv, xp)
         t, iu, iv = _merged_indices(_cdf(wu, xp), _cdf(wv, xp), xp)
         prev = xp.concat([xp.zeros((1,), dtype=dtype), t[:-1]])
         dt = t - prev
-    return dt, xp.take(us, iu) - xp.take(vs, iv)
+    return dt, xp.take(us, iu) - xp.take(vs, iv), scale
 
 
 def _weighted_sum(dt: Any, x: Any, xp: ModuleType) -> Any:
@@ -162,31 +188,29 @@ def _power_parts(
 ) -> tuple[float, Any]:
     r"""``(M, S)`` with :math:`W_p^p = M^p S`, free of overflow and underflow.
 
-    :math:`|d|^p` is computed directly when :math:`\max|d|^p` is representable, else as
-    :math:`M^p \sum dt\,|d/M|^p` with :math:`M = \max|d|`. Samples whose differences
-    overflow (near the float maximum) are first divided by an exact power of two.
+    Samples whose differences could overflow (near the float maximum) are first divided by
+    an exact power of two. :math:`|d|^p` is then computed directly when
+    :math:`\max|d|^p` is representable, else as :math:`M^p \sum dt\,|d/M|^p` with
+    :math:`M = \max|d|`.
     """
-    factor = 1.0
-    for _ in range(2):
-        dt, d = _quantile_differences(u, v, u_weights, v_weights, xp)
-        if p == 1.0:
-            s = _weighted_sum(dt, xp.abs(d), xp)
-            if math.isfinite(float(to_numpy(s))):
-                return factor, s
-        else:
-            big = max(float(to_numpy(xp.max(d))), -float(to_numpy(xp.min(d))))
-            if big == 0.0:
-                return factor, xp.zeros((), dtype=u.dtype)
-            if math.isfinite(big):
-                lim = 0.9 * math.log2(float(xp.finfo(u.dtype).max))
-                if abs(p * math.log2(big)) < lim:
-                    return factor, _weighted_sum(dt, _pow_abs(d, p, xp), xp)
-                return factor * big, _weighted_sum(dt, (xp.abs(d) / big) ** p, xp)
-        # Differences overflow: W_p is 1-homogeneous, divide by an exact power of two.
-        top = max(float(to_numpy(xp.max(xp.abs(u)))), float(to_numpy(xp.max(xp.abs(v)))))
-        factor = math.ldexp(1.0, math.frexp(top)[1])
-        u, v = u / factor, v / factor
-    raise AssertionError("unreachable: rescaled differences are finite")  # pragma: no cover
+    dt, d, factor = _quantile_differences(u, v, u_weights, v_weights, xp)
+    if p == 1.0:
+        return factor, _weighted_sum(dt, xp.abs(d), xp)
+    big = max(float(to_numpy(xp.max(d))), -float(to_numpy(xp.min(d))))
+    if big == 0.0:
+        return factor, xp.zeros((), dtype=u.dtype)
+    lim = 0.9 * math.log2(float(xp.finfo(u.dtype).max))
+    if abs(p * math.log2(big)) < lim:
+        return factor, _weighted_sum(dt, _pow_abs(d, p, xp), xp)
+    return factor * big, _weighted_sum(dt, (xp.abs(d) / big) ** p, xp)
+
+
+def _times(s: Any, factor: float, xp: ModuleType) -> Any:
+    """``s * factor`` for a 0-d array ``s >= 0``; ``inf`` (no overflow warning) when the
+    product exceeds the dtype's range -- the true value is then beyond it too."""
+    if float(to_numpy(s)) * factor > float(xp.finfo(s.dtype).max):  # Python floats: quiet
+        return xp.full_like(s, math.inf)
+    return s * factor
 
 
 def _validated(u: Any, v: Any, p: Any, xp: ModuleType) -> tuple[Any, Any, float]:
@@ -223,7 +247,7 @@ def wasserstein_1d_power(
         factor = scale**p
     except OverflowError:  # W_p^p itself is beyond the float range
         factor = math.inf
-    return s * factor
+    return _times(s, factor, xp)
 
 
 def wasserstein_1d(
@@ -293,4 +317,4 @@ def wasserstein_1d(
         w = xp.sqrt(s)
     else:
         w = s ** (1.0 / p)
-    return w * scale if scale != 1.0 else w
+    return _times(w, scale, xp) if scale != 1.0 else w

@@ -12,6 +12,9 @@ directions are drawn on the host in float64 with :func:`divlab._validate.check_r
 to the device and dtype of the data, so one seed gives the same directions on every backend.
 Projections are processed ``chunk_size`` at a time: peak memory is
 :math:`O((n + m)\cdot\text{chunk})`, never :math:`O((n + m) K)`.
+Huge or tiny coordinates are divided by an exact power of two before projecting and the
+result is multiplied back (:math:`SW_p` and max-:math:`SW_p` are 1-homogeneous), so
+:math:`|\theta\cdot(x - y)|^p` neither overflows nor underflows.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .._array import from_numpy, scalar, to_numpy
+from .._array import from_numpy, pow2_scale, scalar, to_numpy
 from .._validate import check_int, check_positive, check_rng, check_sample_pair, check_weights
 from ..errors import ParameterError
 
@@ -46,6 +49,47 @@ def _directions(d: int, n_projections: int, rng: Any) -> np.ndarray:
         theta[bad, 0] = 1.0
         norms[bad] = 1.0
     return theta / norms
+
+
+def _scale_limits(xp: ModuleType, dtype: Any) -> tuple[float, float]:
+    """Largest and smallest ``max|coordinate|`` used without rescaling, per dtype.
+
+    float64: the ``1e50`` / ``1e-50`` rule of :func:`divlab.ot.exact.wasserstein`; narrower
+    types (float32): ``1e10`` / ``1e-10``, which keeps squared distances well inside range.
+    """
+    if float(xp.finfo(dtype).max) > 1e300:
+        return 1e50, 1e-50
+    return 1e10, 1e-10
+
+
+def _coordinate_scale(smax: float, xp: ModuleType, dtype: Any) -> float:
+    """Power of two to divide the coordinates by (1.0 when ``smax`` is in a safe range).
+
+    Dividing by a power of two is exact, and every distance computed here is
+    1-homogeneous, so the result is the scaled computation times this factor. Ordinary
+    inputs are left untouched (bit-identical results).
+    """
+    big, tiny = _scale_limits(xp, dtype)
+    if smax > big or 0.0 < smax < tiny:
+        return pow2_scale(smax)
+    return 1.0
+
+
+def _rescale_pair(x: Any, y: Any, xp: ModuleType) -> tuple[Any, Any, float]:
+    """``(x / s, y / s, s)`` with ``s`` from :func:`_coordinate_scale` (one host sync)."""
+    smax = scalar(xp.maximum(xp.max(xp.abs(x)), xp.max(xp.abs(y))))
+    s = _coordinate_scale(smax, xp, x.dtype)
+    if s != 1.0:
+        x, y = x / s, y / s
+    return x, y, s
+
+
+def _unscale(out: Any, s: float) -> Any:
+    """``out * s`` (a result of 1-homogeneous quantity); overflow gives +inf silently."""
+    if s == 1.0:
+        return out
+    with np.errstate(over="ignore"):
+        return out * s
 
 
 def _check_p(p: Any) -> float:
@@ -243,11 +287,12 @@ def sliced_wasserstein(
     True
     """
     xp, x, y, wa, wb, k, p, chunk = _prepare(x, y, a, b, n_projections, p, chunk_size)
+    x, y, scale = _rescale_pair(x, y, xp)
     theta = _directions(x.shape[1], k, rng)
     costs = _projected_costs(x, y, wa, wb, theta, p, chunk, xp)
     mean = xp.mean(costs)
     mean = xp.maximum(mean, xp.zeros_like(mean))
-    return mean ** (1.0 / p) if p != 1 else mean
+    return _unscale(mean ** (1.0 / p) if p != 1 else mean, scale)
 
 
 def _gradient(
@@ -329,6 +374,7 @@ def max_sliced_wasserstein(
     """
     xp, x, y, wa, wb, k, p, chunk = _prepare(x, y, a, b, n_projections, p, chunk_size)
     n_steps = check_int(n_steps, "n_steps", min_value=0)
+    x, y, scale = _rescale_pair(x, y, xp)  # the ascent runs in the rescaled units too
     theta = _directions(x.shape[1], k, rng)
     costs = np.asarray(to_numpy(_projected_costs(x, y, wa, wb, theta, p, chunk, xp)))
     best = int(np.argmax(costs))
@@ -354,4 +400,4 @@ def max_sliced_wasserstein(
             if not improved:
                 break
     out = from_numpy(max(val, 0.0), xp, like=x, dtype=x.dtype)
-    return out ** (1.0 / p) if p != 1 else out
+    return _unscale(out ** (1.0 / p) if p != 1 else out, scale)
