@@ -36,6 +36,7 @@ from .errors import (
 )
 
 __all__ = [
+    "check_bool",
     "NORMALIZATION_RTOL",
     "as_float_array",
     "check_finite",
@@ -105,6 +106,16 @@ def as_float_array(x: Any, name: str, xp: ModuleType | None = None) -> Any:
     if np_dt is not None and np_dt.kind == "f":  # longdouble etc.
         return xp.astype(x, xp.float64)
     raise DTypeError(f"`{name}` has unsupported dtype {dt}")
+
+
+def check_bool(value: Any, name: str) -> bool:
+    """``value`` as a bool if it is one (Python or NumPy ``bool_``), else ParameterError.
+
+    Strings, 0/1 and ``None`` are rejected: ``categorical='no'`` must not mean True.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise ParameterError(f"`{name}` must be True or False, got {value!r}")
 
 
 def check_not_empty(x: Any, name: str) -> None:

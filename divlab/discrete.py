@@ -34,6 +34,7 @@ import numpy as np
 from ._array import array_namespace, is_numpy, logsumexp
 from ._validate import (
     check_axis,
+    check_bool,
     check_positive,
     check_probability,
     check_probability_pair,
@@ -84,10 +85,7 @@ def _log_base(base: Any) -> float | None:
 
 
 def _check_flag(value: Any, name: str) -> bool:
-    """``value`` as a bool if it is one (Python or NumPy), else ParameterError."""
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    raise ParameterError(f"`{name}` must be True or False, got {value!r}")
+    return check_bool(value, name)
 
 
 def _check_keepdims(keepdims: Any) -> bool:

@@ -25,10 +25,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._array import array_namespace, is_numpy, result_float_dtype, to_numpy
+from ._array import array_namespace, is_numpy, pow2_scale, result_float_dtype, to_numpy
 from ._validate import _as_real_scalar, as_float_array, check_finite, check_int, check_samples
 from .errors import (
     ConvergenceWarning,
+    DTypeError,
     EstimationError,
     InputError,
     NonFiniteError,
@@ -103,6 +104,8 @@ def _parse_one(mean: Any, cov: Any, mname: str, cname: str, xp: ModuleType) -> _
             raise NotPositiveDefiniteError(
                 f"`{cname}` is not symmetric (largest |C - C^T| entry is {asym:.3g})"
             )
+        if scale > float(xp.finfo(c.dtype).max) / 2:  # c + c.T would overflow
+            return _Gauss(m, c / 2 + c.T / 2, False)
         return _Gauss(m, (c + c.T) / 2, False)
     raise ShapeMismatchError(
         f"`{cname}` must be a scalar, a (d,) diagonal or a (d, d) matrix, got shape "
@@ -110,9 +113,20 @@ def _parse_one(mean: Any, cov: Any, mname: str, cname: str, xp: ModuleType) -> _
     )
 
 
+def _reject_non_numeric(**named: Any) -> None:
+    """:class:`DTypeError` for text arguments (which array dispatch cannot classify)."""
+    for name, value in named.items():
+        if isinstance(value, (str, bytes, bytearray)):
+            raise DTypeError(
+                f"`{name}` must be a number or an array of real numbers, got "
+                f"{type(value).__name__} {value!r}"
+            )
+
+
 def _parse_pair(
     mean1: Any, cov1: Any, mean2: Any, cov2: Any
 ) -> tuple[ModuleType, _Gauss, _Gauss]:
+    _reject_non_numeric(mean1=mean1, cov1=cov1, mean2=mean2, cov2=cov2)
     xp = array_namespace(mean1, cov1, mean2, cov2)
     g1 = _parse_one(mean1, cov1, "mean1", "cov1", xp)
     g2 = _parse_one(mean2, cov2, "mean2", "cov2", xp)
@@ -183,6 +197,58 @@ def _clamp0(v: Any, xp: ModuleType) -> Any:
     return xp.maximum(v, xp.zeros_like(v))
 
 
+def _host_max_abs(xp: ModuleType, *arrays: Any) -> float:
+    """``max |a|`` over all ``arrays`` as a Python float (0 for no entries)."""
+    return max(float(to_numpy(xp.max(xp.abs(a)))) if a.size else 0.0 for a in arrays)
+
+
+def _safe_exponent(dt: Any, xp: ModuleType) -> int:
+    """``L`` such that products of three numbers in ``[2**-L, 2**L]`` stay normal in ``dt``."""
+    return math.frexp(float(xp.finfo(dt).max))[1] // 3
+
+
+def _midpoint(a: Any, b: Any, xp: ModuleType) -> Any:
+    """``(a + b) / 2`` without overflow near the top of the float range."""
+    if _host_max_abs(xp, a, b) > float(xp.finfo(a.dtype).max) / 2:
+        return a / 2 + b / 2
+    return (a + b) / 2
+
+
+def _scaled_delta(m1: Any, m2: Any, xp: ModuleType, limit: float) -> tuple[Any, float]:
+    """``(delta', s)`` with ``m1 - m2 = s * delta'`` exactly, ``s`` a power of two.
+
+    ``s = 1`` (bit-identical ``m1 - m2``) unless ``max|m1 - m2|`` exceeds ``limit`` or the
+    difference could overflow; then ``s`` scales the largest entry to [1, 2).
+    """
+    top = _host_max_abs(xp, m1, m2)
+    if top > float(xp.finfo(m1.dtype).max) / 4:
+        s = pow2_scale(top)
+        return m1 / s - m2 / s, s
+    delta = m1 - m2
+    dmax = _host_max_abs(xp, delta)
+    if dmax <= limit:
+        return delta, 1.0
+    s = pow2_scale(dmax)
+    return delta / s, s
+
+
+def _mahalanobis(m1: Any, m2: Any, cov: Any, diag: bool, xp: ModuleType) -> Any:
+    """``(m1 - m2)^T C^{-1} (m1 - m2)`` for variances ``cov`` (diag) or the Cholesky factor
+    ``cov`` of C. The whitened vector is formed before squaring (no spurious under- or
+    overflow); a true value beyond the float range is ``inf``, without a warning."""
+    # the triangular solve must not overflow internally (inf * 0 = NaN in the substitution)
+    limit = math.inf if diag else 2.0 ** _safe_exponent(m1.dtype, xp)
+    delta, s = _scaled_delta(m1, m2, xp, limit)
+    if diag:
+        z = delta / xp.sqrt(cov)
+    else:
+        z = _solve_lower(cov, xp.reshape(delta, (delta.shape[0], 1)), xp)
+    with np.errstate(over="ignore"):
+        if s != 1.0:
+            z = z * s
+        return xp.sum(z * z)
+
+
 # --------------------------------------------------------------------------------------------
 # closed forms
 # --------------------------------------------------------------------------------------------
@@ -202,7 +268,12 @@ def gaussian_kl(mean1: Any, cov1: Any, mean2: Any, cov2: Any) -> Any:
     Mahalanobis term is :math:`\|L_2^{-1}(\mu_2-\mu_1)\|^2` and
     :math:`\log\det\Sigma = 2\sum_i \log (L)_{ii}`. Diagonal covariances use the elementwise
     form :math:`\tfrac12\sum_i [t_i - \log(1+t_i) + \delta_i^2/v_{2,i}]` with
-    :math:`t_i = v_{1,i}/v_{2,i} - 1`, accurate when the variances are close.
+    :math:`t_i = v_{1,i}/v_{2,i} - 1`, accurate when the variances are close; for
+    :math:`t_i < -\tfrac12` the logarithm is taken of the ratio itself (or as
+    :math:`\log v_{1,i} - \log v_{2,i}` when the ratio under- or overflows), so tiny variance
+    ratios stay finite. The Mahalanobis term whitens :math:`\delta` before squaring; a value
+    beyond the float range (e.g. means :math:`10^{200}` apart) is returned as ``inf``,
+    without a warning.
 
     Parameters
     ----------
@@ -225,7 +296,7 @@ def gaussian_kl(mean1: Any, cov1: Any, mean2: Any, cov2: Any) -> Any:
     NotPositiveDefiniteError
         A covariance that is not symmetric positive definite (or a variance <= 0).
     NonFiniteError, DTypeError
-        NaN/inf entries; complex or non-numeric input.
+        NaN/inf entries; complex or non-numeric input (including strings).
 
     See Also
     --------
@@ -242,20 +313,35 @@ def gaussian_kl(mean1: Any, cov1: Any, mean2: Any, cov2: Any) -> Any:
     """
     xp, g1, g2 = _parse_pair(mean1, cov1, mean2, cov2)
     d = g1.mean.shape[0]
-    delta = g2.mean - g1.mean
     if g1.diag and g2.diag:
         _check_diag(g1.cov, "cov1", xp)
         _check_diag(g2.cov, "cov2", xp)
-        t = (g1.cov - g2.cov) / g2.cov
-        val = 0.5 * xp.sum(t - xp.log1p(t) + delta * delta / g2.cov)
+        v1, v2 = g1.cov, g2.cov
+        with np.errstate(over="ignore"):  # a ratio beyond the float range: KL = inf
+            t = (v1 - v2) / v2
+            r = v1 / v2
+        # log(v1 / v2): log1p(t) near ratio 1 (accurate there), log(r) for small ratios
+        # (log1p(t) loses everything once t rounds to -1), log v1 - log v2 where r is not a
+        # normal finite number (underflow / overflow of the ratio)
+        zero = xp.zeros_like(t)
+        one = xp.ones_like(t)
+        near = (t >= -0.5) & xp.isfinite(t)
+        r_ok = (r >= float(xp.finfo(r.dtype).smallest_normal)) & xp.isfinite(r)
+        log_r = xp.where(
+            near,
+            xp.log1p(xp.where(near, t, zero)),
+            xp.where(r_ok, xp.log(xp.where(r_ok, r, one)), xp.log(v1) - xp.log(v2)),
+        )
+        val = 0.5 * (xp.sum(t - log_r) + _mahalanobis(g2.mean, g1.mean, v2, True, xp))
         return _clamp0(val, xp)
     l1 = _cholesky(_full(g1, xp), "cov1", xp)
     l2 = _cholesky(_full(g2, xp), "cov2", xp)
     a = _solve_lower(l2, l1, xp)
-    z = _solve_lower(l2, xp.reshape(delta, (d, 1)), xp)
-    val = 0.5 * (
-        xp.sum(a * a) + xp.sum(z * z) - float(d) + _logdet_chol(l2, xp) - _logdet_chol(l1, xp)
-    )
+    maha = _mahalanobis(g2.mean, g1.mean, l2, False, xp)
+    with np.errstate(over="ignore"):
+        val = 0.5 * (
+            xp.sum(a * a) + maha - float(d) + _logdet_chol(l2, xp) - _logdet_chol(l1, xp)
+        )
     return _clamp0(val, xp)
 
 
@@ -313,6 +399,13 @@ def gaussian_w2(mean1: Any, cov1: Any, mean2: Any, cov2: Any) -> Any:
     \operatorname{tr}\Sigma}` when :math:`\Sigma_1 \approx \Sigma_2` (cancellation in the
     trace difference); the diagonal path does not.
 
+    :math:`W_2` is 1-homogeneous in :math:`(\mu, \Sigma^{1/2})`. When the mean difference or
+    the covariance entries lie outside roughly :math:`[2^{-L}, 2^{L}]` (:math:`L` a third of
+    the dtype's exponent range: 341 in float64, 42 in float32), the mean part and the
+    covariance part are computed on data rescaled by exact powers of two and combined without
+    under- or overflow; other inputs take the direct formula unchanged. Only a true distance
+    beyond the float range is ``inf``.
+
     Examples
     --------
     >>> from divlab import gaussian_w2
@@ -320,21 +413,77 @@ def gaussian_w2(mean1: Any, cov1: Any, mean2: Any, cov2: Any) -> Any:
     3.1622776601683795
     """
     xp, g1, g2 = _parse_pair(mean1, cov1, mean2, cov2)
-    delta = g1.mean - g2.mean
-    m2 = xp.sum(delta * delta)
     if g1.diag and g2.diag:
         _check_diag(g1.cov, "cov1", xp, semidefinite=True)
         _check_diag(g2.cov, "cov2", xp, semidefinite=True)
+    else:
+        _check_psd(_full(g1, xp), "cov1", xp)
+        _check_psd(_full(g2, xp), "cov2", xp)
+    dt = g1.mean.dtype
+    big = 2.0 ** _safe_exponent(dt, xp)
+    c = _host_max_abs(xp, g1.cov, g2.cov)
+    am = _host_max_abs(xp, g1.mean, g2.mean)
+    dm = _host_max_abs(xp, g1.mean - g2.mean) if am <= big else math.inf
+    if (c == 0 or 1 / big <= c <= big) and (dm == 0 or 1 / big <= dm <= big):
+        delta = g1.mean - g2.mean
+        return xp.sqrt(xp.sum(delta * delta) + _bures_sq(g1, g2, xp))
+    # Extreme scales: W2 is 1-homogeneous in (means, sqrt(covs)). Compute the mean part and
+    # the covariance part on data rescaled by exact powers of two, then combine them.
+    parts = []  # (v, k): the two parts of W2 are v * 2**k
+    if dm != 0:
+        if am <= big:
+            sd = pow2_scale(dm)
+            dlt = (g1.mean - g2.mean) / sd
+        else:
+            sd = pow2_scale(am)
+            dlt = g1.mean / sd - g2.mean / sd
+        parts.append((xp.sqrt(xp.sum(dlt * dlt)), math.frexp(sd)[1] - 1))
+    if c != 0:
+        sc = pow2_scale(math.sqrt(c))
+        h1 = _Gauss(g1.mean, g1.cov / sc / sc, g1.diag)
+        h2 = _Gauss(g2.mean, g2.cov / sc / sc, g2.diag)
+        parts.append((xp.sqrt(_bures_sq(h1, h2, xp)), math.frexp(sc)[1] - 1))
+    return _hypot_pow2(parts, dt, xp)
+
+
+def _ldexp(v: Any, k: int) -> Any:
+    """``v * 2**k`` in two exact steps (each factor representable even in float32)."""
+    if k == 0:
+        return v
+    return (v * 2.0 ** (k // 2)) * 2.0 ** (k - k // 2)
+
+
+def _hypot_pow2(parts: list[tuple[Any, int]], dt: Any, xp: ModuleType) -> Any:
+    """``sqrt(sum (v * 2**k)**2)`` over 0-d arrays ``v >= 0`` without spurious under- or
+    overflow; a true result beyond the float range is ``inf`` (no warning)."""
+    live = []
+    for v, k in parts:
+        hv = float(to_numpy(v))
+        if hv > 0:
+            live.append((v, k, math.frexp(hv)[1] + k))
+    if not live:
+        return xp.zeros((), dtype=dt)
+    emax = max(e for _, _, e in live)
+    tot = xp.zeros((), dtype=dt)
+    for v, k, e in live:
+        if e - emax >= -80:  # else below rounding of the sum of squares
+            w = _ldexp(v, k - emax)
+            tot = tot + w * w
+    with np.errstate(over="ignore"):
+        return _ldexp(xp.sqrt(tot), emax)
+
+
+def _bures_sq(g1: _Gauss, g2: _Gauss, xp: ModuleType) -> Any:
+    """Squared Bures distance of the covariances (checked PSD), clamped at 0."""
+    if g1.diag and g2.diag:
         r = xp.sqrt(g1.cov) - xp.sqrt(g2.cov)
-        return xp.sqrt(m2 + xp.sum(r * r))
+        return xp.sum(r * r)
     s1, s2 = _full(g1, xp), _full(g2, xp)
-    _check_psd(s1, "cov1", xp)
-    _check_psd(s2, "cov2", xp)
     r2 = _sqrtm_psd(s2, xp)
     m = r2 @ s1 @ r2
     lam = _clamp0(xp.linalg.eigvalsh((m + m.T) / 2), xp)
     b2 = xp.linalg.trace(s1) + xp.linalg.trace(s2) - 2.0 * xp.sum(xp.sqrt(lam))
-    return xp.sqrt(m2 + _clamp0(b2, xp))
+    return _clamp0(b2, xp)
 
 
 def gaussian_bhattacharyya(mean1: Any, cov1: Any, mean2: Any, cov2: Any) -> Any:
@@ -376,21 +525,20 @@ def gaussian_bhattacharyya(mean1: Any, cov1: Any, mean2: Any, cov2: Any) -> Any:
 
 
 def _bhattacharyya(xp: ModuleType, g1: _Gauss, g2: _Gauss) -> Any:
-    d = g1.mean.shape[0]
-    delta = g1.mean - g2.mean
     if g1.diag and g2.diag:
         _check_diag(g1.cov, "cov1", xp)
         _check_diag(g2.cov, "cov2", xp)
-        v = (g1.cov + g2.cov) / 2
+        v = _midpoint(g1.cov, g2.cov, xp)
         logs = xp.log(v) - 0.5 * xp.log(g1.cov) - 0.5 * xp.log(g2.cov)
-        val = xp.sum(delta * delta / v) / 8.0 + 0.5 * xp.sum(logs)
+        maha = _mahalanobis(g1.mean, g2.mean, v, True, xp)
+        val = maha / 8.0 + 0.5 * xp.sum(logs)
         return _clamp0(val, xp)
     s1, s2 = _full(g1, xp), _full(g2, xp)
     l1 = _cholesky(s1, "cov1", xp)
     l2 = _cholesky(s2, "cov2", xp)
-    lm = _cholesky((s1 + s2) / 2, "(cov1 + cov2) / 2", xp)
-    z = _solve_lower(lm, xp.reshape(delta, (d, 1)), xp)
-    val = xp.sum(z * z) / 8.0 + 0.5 * (
+    lm = _cholesky(_midpoint(s1, s2, xp), "(cov1 + cov2) / 2", xp)
+    maha = _mahalanobis(g1.mean, g2.mean, lm, False, xp)
+    val = maha / 8.0 + 0.5 * (
         _logdet_chol(lm, xp) - 0.5 * _logdet_chol(l1, xp) - 0.5 * _logdet_chol(l2, xp)
     )
     return _clamp0(val, xp)
@@ -456,12 +604,19 @@ def fit_gaussian(x: Any, *, ddof: int = 0) -> tuple[Any, Any]:
     ddof : int, optional
         Delta degrees of freedom, ``0 <= ddof < n``.
 
+    Samples whose largest magnitude lies outside roughly :math:`[2^{-L}, 2^{L}]` (:math:`L`
+    = 341 in float64, 42 in float32) are fitted after division by an exact power of two and
+    scaled back, so the mean does not overflow (samples near ``1.7e308`` give the right
+    mean). Covariance entries whose true value is beyond the float range are returned as
+    ``inf`` (no warning, no error), and ones below it as 0.
+
     Returns
     -------
     mean : array, shape (d,)
     cov : array, shape (d, d)
         Same namespace and float dtype as ``x``. With n = 1 and ``ddof=0`` the covariance is
-        the zero matrix (singular, still the MLE).
+        the zero matrix (singular, still the MLE). Entries may be ``inf`` where the true
+        (co)variance exceeds the float range, see above.
 
     Raises
     ------
@@ -470,7 +625,8 @@ def fit_gaussian(x: Any, *, ddof: int = 0) -> tuple[Any, Any]:
     ParameterError
         ``ddof`` not an integer in ``[0, n - 1]``.
     NonFiniteError, ShapeMismatchError, DTypeError
-        NaN/inf samples, arrays of more than two dimensions, non-numeric data.
+        NaN/inf samples, arrays of more than two dimensions, non-numeric data (including
+        strings).
 
     Examples
     --------
@@ -479,14 +635,25 @@ def fit_gaussian(x: Any, *, ddof: int = 0) -> tuple[Any, Any]:
     >>> mean.tolist(), cov.tolist()
     ([1.0, 1.0], [[1.0, 0.0], [0.0, 1.0]])
     """
+    _reject_non_numeric(x=x)
     xp = array_namespace(x)
     x = check_samples(x, "x", xp=xp)
     n = x.shape[0]
     ddof = check_int(ddof, "ddof", min_value=0, max_value=n - 1)
+    big = 2.0 ** _safe_exponent(x.dtype, xp)
+    top = _host_max_abs(xp, x)
+    s = 1.0 if (top == 0 or 1 / big <= top <= big) else pow2_scale(top)
+    if s != 1.0:  # near the ends of the float range: fit x / s (exact), scale back
+        x = x / s
     mean = xp.mean(x, axis=0)
     xc = x - mean
     cov = (xc.T @ xc) / float(n - ddof)
-    return mean, (cov + cov.T) / 2
+    cov = (cov + cov.T) / 2
+    if s != 1.0:
+        with np.errstate(over="ignore"):  # a variance beyond the float range is inf
+            mean = mean * s
+            cov = (cov * s) * s
+    return mean, cov
 
 
 # --------------------------------------------------------------------------------------------

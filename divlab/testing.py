@@ -278,13 +278,21 @@ def point_clouds(
     dt = _check_dtype(dtype)
     if not bound > 0:
         raise ValueError(f"`bound` must be > 0, got {bound}")
+    if not bound <= float(np.finfo(dt).max):
+        raise ValueError(f"`bound` = {bound!r} exceeds the largest finite {dt.name}")
+    # the largest value of the dtype that is <= bound (float32(0.1) > 0.1)
+    b = dt.type(bound)
+    if float(b) > bound:
+        b = np.nextafter(b, dt.type(0))
+    width = 8 * dt.itemsize
 
     @st.composite
     def draw_cloud(draw):
         nn = draw(_sizes(n, min_n, max_n))
         dd = draw(_sizes(d, min_d, max_d))
-        elems = st.floats(-bound, bound, allow_nan=False, allow_infinity=False, width=64)
-        x = draw(hnp.arrays(np.float64, (nn, dd), elements=elems)).astype(dt)
+        elems = st.floats(-float(b), float(b), allow_nan=False, allow_infinity=False,
+                          width=width)
+        x = draw(hnp.arrays(dt, (nn, dd), elements=elems))
         if not allow_duplicates:
             base = x.astype(np.float64)
             step = 1e-3

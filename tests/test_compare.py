@@ -150,3 +150,14 @@ def test_all_metric_names_run():
     x, y = rng.normal(size=(60, 2)), rng.normal(size=(60, 2))
     r = compare(x, y, metrics=list(METRICS), n_resamples=0, rng=0)
     assert r.metrics == tuple(METRICS)
+
+
+@pytest.mark.parametrize("bad", ["no", 0, 1, "False"])
+def test_categorical_must_be_a_bool(bad):
+    """categorical='no' was taken as True (truthy): now a ParameterError naming it."""
+    from divlab.errors import ParameterError
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(50, 2))
+    with pytest.raises(ParameterError, match="`categorical` must be True or False"):
+        compare(x, x + 1, categorical=bad, metrics=["kl"], n_resamples=0)

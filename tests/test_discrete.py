@@ -17,7 +17,7 @@ from scipy.spatial.distance import jensenshannon
 
 import divlab.discrete as D
 from divlab import _fast_numpy
-from divlab.testing import pmf_pairs, probability_vectors
+from divlab.testing import pmf_pairs, point_clouds, probability_vectors
 
 LOG2 = math.log(2.0)
 
@@ -743,7 +743,6 @@ def test_pmf_pairs_promises(kind, dtype, data):
 @settings(max_examples=20)
 @given(st.data())
 def test_probability_vectors_and_point_clouds(data):
-    from divlab.testing import point_clouds
 
     v = data.draw(probability_vectors(n=7, dtype=np.float32, allow_zeros=False))
     assert v.shape == (7,) and v.dtype == np.float32 and np.all(v > 0)
@@ -788,3 +787,16 @@ def test_alpha_divergence_large_alpha_against_mpmath(p, q, alpha):
         assert got == math.inf
     else:
         assert got == pytest.approx(float(want), rel=max(1e-14, 4 * abs(alpha) * 2.2e-16))
+
+
+@settings(max_examples=50)
+@given(point_clouds(dtype=np.float32, bound=0.1, max_n=20))
+def test_point_clouds_float32_respect_bound(x):
+    """float32(0.1) > 0.1: the strategy draws float32 values within the bound (found in
+    review), and a bound beyond float32's range is rejected instead of producing -inf."""
+    assert x.dtype == np.float32 and np.all(np.abs(x) <= 0.1)
+
+
+def test_point_clouds_bound_beyond_dtype_range_is_rejected():
+    with pytest.raises(ValueError, match=r"`bound`.*float32"):
+        point_clouds(dtype=np.float32, bound=1e39)

@@ -420,3 +420,46 @@ def test_knn_kl_warns_when_neighbour_distances_are_zero():
     with warnings.catch_warnings():
         warnings.simplefilter("error", DivlabWarning)
         knn_kl(x, y)
+
+
+@pytest.mark.parametrize("scale", [1e200, 1e-200])
+def test_knn_estimators_at_extreme_scales(scale):
+    """cKDTree distances overflow beyond ~1e154 (found: NaN values and a raw IndexError in
+    the resampling): samples are rescaled by an exact power of two. KL and JS are scale-free
+    (values, CIs and p-values equal the unscaled ones), the entropy shifts by d log(scale)."""
+    import warnings
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(50, 3)), rng.normal(size=(60, 3)) + 0.5
+    kw = {"n_resamples": 10, "rng": 0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for fn in (knn_kl, knn_js):
+            a, b = fn(x, y, **kw), fn(x * scale, y * scale, **kw)
+            assert b.value == pytest.approx(a.value, rel=1e-12, abs=1e-12)
+            np.testing.assert_allclose(b.ci, a.ci, rtol=1e-12, atol=1e-12)
+            assert b.p_value == a.p_value
+        a, b = knn_entropy(x, **kw), knn_entropy(x * scale, **kw)
+        shift = 3 * math.log(scale)
+        assert b.value - shift == pytest.approx(a.value, rel=1e-12)
+        np.testing.assert_allclose(np.array(b.ci) - shift, a.ci, rtol=1e-12)
+
+
+def test_knn_estimators_on_discrete_data_raise_or_warn():
+    """Integer data with few values: every k-th neighbour distance is 0, so no positive
+    floor exists (found: -inf and a RuntimeWarning): EstimationError pointing to the plug-in
+    estimators. Many ties short of that: a DivlabWarning (knn_js returned 0.0 silently)."""
+    from divlab.errors import DivlabWarning
+
+    rng = np.random.default_rng(0)
+    ints = rng.integers(0, 3, size=(100, 2))
+    with pytest.raises(EstimationError, match="plugin_kl"), pytest.warns(DivlabWarning):
+        knn_entropy(ints)
+    with pytest.raises(EstimationError, match="plugin_kl"), pytest.warns(DivlabWarning):
+        knn_kl(ints, rng.integers(0, 3, size=(80, 2)))
+    with pytest.raises(EstimationError, match="plugin_kl"), pytest.warns(DivlabWarning):
+        knn_js(rng.random((100, 2)) > 0.5, rng.random((100, 2)) > 0.2)
+    # half the points of x are 12 copies of 5 points: finite, but flagged
+    x = np.concatenate([rng.normal(size=(60, 2)), np.repeat(rng.normal(size=(5, 2)), 12, 0)])
+    with pytest.warns(DivlabWarning, match=r"k-NN JS: \d+ % of the k-th neighbour distances"):
+        assert math.isfinite(knn_js(x, rng.normal(size=(120, 2))).value)

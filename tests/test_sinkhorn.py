@@ -405,3 +405,34 @@ def test_numpy_gibbs_fast_path_matches_generic(axis):
     np.testing.assert_allclose(new_np, np.asarray(new_g), rtol=1e-13)
     np.testing.assert_allclose(g_np, np.asarray(g_g), rtol=1e-13, atol=1e-300)
     assert g_np[2, 3] == 0
+
+
+@pytest.mark.parametrize("max_iter", [1, 2, 5, 9, 50])
+def test_max_iter_counts_every_sweep_of_every_stage(max_iter):
+    """epsilon-scaling stages each ran at least one sweep, so max_iter=1 did 14 (found in
+    review): n_iter never exceeds max_iter, the final epsilon always gets a sweep."""
+    c = np.random.default_rng(0).random((20, 20)) * 100
+    with pytest.warns(ConvergenceWarning, match="max_iter"):
+        r = sinkhorn(None, None, c, epsilon=0.01, max_iter=max_iter)
+    assert 1 <= r.n_iter <= max_iter and not r.converged
+
+
+def test_costs_near_the_float_range():
+    """Costs ~1e308: solved as (C / s, epsilon / s) with s a power of two -- the plan is the
+    same and values scale exactly (found: 'overflow in divide' warnings, and NaN for
+    -1e308 costs); an epsilon so small that (f - C) / epsilon overflows is a clear error."""
+    rng = np.random.default_rng(1)
+    c = rng.random((30, 40))
+    a, b = rng.dirichlet(np.ones(30)), rng.dirichlet(np.ones(40))
+    s = 2.0**1000
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r1 = sinkhorn(a, b, c, epsilon=0.05)
+        r2 = sinkhorn(a, b, c * s, epsilon=0.05 * s)
+        r3 = sinkhorn(a, b, c - 1.5e308, epsilon=1e306)
+    assert r2.value == r1.value * s and np.array_equal(r2.plan, r1.plan)
+    assert r2.details["entropic_objective"] == pytest.approx(
+        r1.details["entropic_objective"] * s, rel=1e-14)
+    assert r3.converged and np.isfinite(r3.value) and r3.value < -1.4e308
+    with pytest.raises(ParameterError, match=r"`epsilon`.*divlab.emd"):
+        sinkhorn(a, b, c * 1e300, epsilon=0.1)

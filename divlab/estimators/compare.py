@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from .._array import to_numpy
-from .._validate import check_int, check_rng, check_sample_pair
+from .._validate import check_bool, check_int, check_rng, check_sample_pair
 from ..errors import EstimationError, ParameterError
 from ._progress import Progress, progress_enabled
 from ._report import CompareReport, CompareRow
@@ -220,6 +220,8 @@ def compare(
     xn, yn = to_numpy(x).astype(np.float64), to_numpy(y).astype(np.float64)
     if categorical is None:
         categorical = is_categorical(np.concatenate([xn, yn]))
+    else:
+        categorical = check_bool(categorical, "categorical")
     names = _parse_metrics(metrics, bool(categorical))
     root = int(gen.integers(2**63 - 1))
     rows: list[CompareRow] = []

@@ -41,6 +41,7 @@ from .._validate import check_int, check_positive, check_rng, check_sample_pair
 from ..costs import pairwise_cost_unchecked
 from ._result import Estimate
 from .resampling import (
+    _rescale_pair,
     basic_interval,
     check_alpha,
     half_sample_masks,
@@ -81,6 +82,23 @@ def median_bandwidth(x: Any, y: Any, *, max_points: int = 1000, rng: Any = 0) ->
     return h
 
 
+def _gauss(sq: Any, h: float, xp: Any) -> Any:
+    """Gaussian kernel ``exp(-sq / (2 h^2))`` of squared distances, for any ``h > 0``.
+
+    ``sq`` is clipped where the kernel underflows to 0 anyway (so ``sq * c`` cannot
+    overflow); a bandwidth so small that ``1 / h^2`` is not representable gives the limit
+    kernel ``[sq == 0]``.
+    """
+    h2 = h * h
+    c = 0.5 / h2 if h2 > 0.0 else math.inf
+    if c > 1.0:  # sq * c > 1e3 means exp(-sq * c) == 0: clip there
+        t = 1e3 / c
+        if t < float(xp.finfo(sq.dtype).smallest_normal):
+            return xp.astype(sq == 0, sq.dtype)
+        sq = xp.minimum(sq, xp.asarray(t, dtype=sq.dtype))
+    return xp.exp(sq * (-c))
+
+
 def _block_sums(x: Any, y: Any, xp: Any, kind: str, h: float) -> float:
     """Sum over all pairs of k(x_i, y_j) (kind='gauss') or ||x_i - y_j|| (kind='dist')."""
     rows = default_chunk_rows(y.shape[0], 8, 32 * 2**20)
@@ -88,7 +106,7 @@ def _block_sums(x: Any, y: Any, xp: Any, kind: str, h: float) -> float:
     for sl in chunk_slices(x.shape[0], rows):
         sq = pairwise_cost_unchecked(x[sl, :], y, xp, metric="sqeuclidean")
         if kind == "gauss":
-            blk = xp.exp(sq * (-0.5 / (h * h)))
+            blk = _gauss(sq, h, xp)
         else:
             blk = xp.sqrt(sq)
         total += scalar(xp.sum(blk))
@@ -98,7 +116,7 @@ def _block_sums(x: Any, y: Any, xp: Any, kind: str, h: float) -> float:
 def _matrix(z: np.ndarray, kind: str, h: float) -> np.ndarray:
     sq = pairwise_cost_unchecked(z, z, None, metric="sqeuclidean")
     if kind == "gauss":
-        k = np.exp(sq * (-0.5 / (h * h)))
+        k = _gauss(sq, h, np)
         np.fill_diagonal(k, 0.0)
         return k
     return np.sqrt(sq)
@@ -130,9 +148,14 @@ def _resample(x, y, kind, h, value_stat, B, alpha, gen, max_matrix_n):
     nx, ny = xn.shape[0], yn.shape[0]
     K = _matrix(np.concatenate([xn, yn]), kind, h)
     mx, my = half_sample_masks(nx, B, gen), half_sample_masks(ny, B, gen)
-    U = np.concatenate([mx, np.zeros((B, ny), bool)], axis=1).astype(np.float64)
-    V = np.concatenate([np.zeros((B, nx), bool), my], axis=1).astype(np.float64)
-    stats = _stats_from_weights(K, U, V, kind)
+    # The U-statistic (MMD) needs 2 points per half-sample: none for n or m < 4.
+    with_ci = kind != "gauss" or min(int(mx[0].sum()), int(my[0].sum())) >= 2
+    if with_ci:
+        U = np.concatenate([mx, np.zeros((B, ny), bool)], axis=1).astype(np.float64)
+        V = np.concatenate([np.zeros((B, nx), bool), my], axis=1).astype(np.float64)
+        stats = _stats_from_weights(K, U, V, kind)
+    else:
+        stats = np.full(B, np.nan)
     frac = 0.5 * (mx[0].sum() / n + my[0].sum() / m)  # share of the *full* data
     labels = permutation_labels(nx, ny, B, gen).astype(np.float64)
     perm = _stats_from_weights(K, labels, 1.0 - labels, kind)
@@ -141,8 +164,13 @@ def _resample(x, y, kind, h, value_stat, B, alpha, gen, max_matrix_n):
         observed = float(_stats_from_weights(K, full, 1.0 - full, kind)[0])
     else:
         observed = value_stat
-    ci = basic_interval(value_stat, stats, alpha=alpha, fraction=frac)
-    info = {"ci_method": "half-sampling basic interval", "n_resamples": B, **sub}
+    if with_ci:
+        ci = basic_interval(value_stat, stats, alpha=alpha, fraction=frac)
+        info = {"ci_method": "half-sampling basic interval", "n_resamples": B, **sub}
+    else:
+        ci = None
+        info = {"ci_method": "none (half-samples of one point: the U-statistic needs 2)",
+                "n_resamples": B, **sub}
     return ci, stats, permutation_pvalue(observed, perm), info
 
 
@@ -165,7 +193,9 @@ def mmd(
     bandwidth : float, optional
         Kernel bandwidth ``h``; default: median heuristic (:func:`median_bandwidth`).
     n_resamples : int
-        Half-samples (CI) and relabellings (p-value); 0 for neither.
+        Half-samples (CI) and relabellings (p-value); 0 for neither. The CI needs
+        ``n, m >= 4`` (half-samples of at least 2 points); otherwise ``ci`` is ``None`` (see
+        ``details["ci_method"]``) and only the p-value is computed.
     alpha : float
         CI level ``1 - alpha``.
     rng : None, int or numpy.random.Generator
@@ -193,19 +223,24 @@ def mmd(
     alpha = check_alpha(alpha)
     max_matrix_n = check_int(max_matrix_n, "max_matrix_n", min_value=8)
     gen = check_rng(rng)
-    h = median_bandwidth(x, y, rng=gen) if bandwidth is None else check_positive(
-        bandwidth, "bandwidth")
+    if bandwidth is not None:
+        bandwidth = check_positive(bandwidth, "bandwidth")
+    # MMD depends on the data only through (x - y) / h: exact power-of-two rescaling of
+    # huge or tiny coordinates (squared distances would overflow or underflow).
+    x, y, scale = _rescale_pair(x, y, xp, power=2.0)
+    h = median_bandwidth(x, y, rng=gen) if bandwidth is None else bandwidth / scale
     sxx = _block_sums(x, x, xp, "gauss", h) - n  # remove the diagonal k(x_i, x_i) = 1
     syy = _block_sums(y, y, xp, "gauss", h) - m
     sxy = _block_sums(x, y, xp, "gauss", h)
     value = sxx / (n * (n - 1)) + syy / (m * (m - 1)) - 2 * sxy / (n * m)
     rule = "median heuristic" if bandwidth is None else "given"
-    details: dict[str, Any] = {"bandwidth": h, "kernel": "gaussian", "bandwidth_rule": rule}
+    h_out = h * scale if bandwidth is None else bandwidth  # in the units of the data
+    details: dict[str, Any] = {"bandwidth": h_out, "kernel": "gaussian", "bandwidth_rule": rule}
     ci = p = None
     if n_resamples:
         ci, _, p, info = _resample(x, y, "gauss", h, value, n_resamples, alpha, gen, max_matrix_n)
         details.update(info)
-    method = f"unbiased MMD^2, Gaussian kernel (h={h:.3g})"
+    method = f"unbiased MMD^2, Gaussian kernel (h={h_out:.3g})"
     return Estimate(float(value), ci, method, (n, m), details, p)
 
 
@@ -249,6 +284,10 @@ def energy_distance(
     alpha = check_alpha(alpha)
     max_matrix_n = check_int(max_matrix_n, "max_matrix_n", min_value=8)
     gen = check_rng(rng)
+    # E^2 is 1-homogeneous (E is 1/2-homogeneous): exact power-of-two rescaling of huge or
+    # tiny coordinates, whose squared distances would overflow or underflow.
+    x, y, scale = _rescale_pair(x, y, xp, power=2.0)
+    root = math.sqrt(scale)
     if x.shape[1] == 1 and is_numpy(xp):  # O((n+m) log(n+m)): 2 * integral (F - G)^2
         e2 = _energy2_1d(np.asarray(x[:, 0], dtype=np.float64), np.asarray(y[:, 0], np.float64))
     else:
@@ -256,12 +295,12 @@ def energy_distance(
         syy = _block_sums(y, y, xp, "dist", 1.0)
         sxy = _block_sums(x, y, xp, "dist", 1.0)
         e2 = max(2 * sxy / (n * m) - sxx / n**2 - syy / m**2, 0.0)
-    value = math.sqrt(e2)
-    details: dict[str, Any] = {"squared": e2}
+    value = math.sqrt(e2) * root
+    details: dict[str, Any] = {"squared": e2 * scale}
     ci = p = None
     if n_resamples and min(n, m) >= 2:
         ci2, _, p, info = _resample(x, y, "dist", 1.0, e2, n_resamples, alpha, gen, max_matrix_n)
-        ci = (math.sqrt(max(ci2[0], 0.0)), math.sqrt(max(ci2[1], 0.0)))
+        ci = (math.sqrt(max(ci2[0], 0.0)) * root, math.sqrt(max(ci2[1], 0.0)) * root)
         details.update(info)
     return Estimate(value, ci, "energy distance (V-statistic, Szekely-Rizzo)", (n, m), details, p)
 

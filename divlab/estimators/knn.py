@@ -32,10 +32,13 @@ is in ``details["raw"]``).
 
 Ties and degenerate samples (documented behaviour, no jitter): a zero neighbour distance
 (duplicated points) is replaced by the smallest *positive* neighbour distance the estimator
-computed, so ``log 0`` never occurs. A sample whose points are all identical has no density:
-the estimators raise :class:`~divlab.errors.EstimationError` (use the plug-in estimators of
-:mod:`divlab.estimators.plugin` for discrete data) — except that two identical constant
-samples give exactly 0. ``k >= n`` (there is no k-th neighbour) raises
+computed, so ``log 0`` never occurs; more than 1 % of zero distances gives a
+:class:`~divlab.errors.DivlabWarning` (the estimate is unreliable there). A sample whose
+points are all identical, or whose k-th neighbour distances are all 0 (discrete data with
+few values), has no density: the estimators raise :class:`~divlab.errors.EstimationError`
+(use the plug-in estimators of :mod:`divlab.estimators.plugin` for discrete data) — except
+that two identical constant samples give exactly 0. Huge or tiny coordinates are divided by
+an exact power of two first. ``k >= n`` (there is no k-th neighbour) raises
 :class:`~divlab.errors.ParameterError`.
 
 Backends: on NumPy, neighbours come from :class:`scipy.spatial.cKDTree` with
@@ -63,6 +66,7 @@ from ..errors import DivlabWarning, EstimationError, ParameterError
 from ._neighbors import is_constant, knn_dist_xp, knn_table, kth_kept, positive_floor
 from ._result import Estimate
 from .resampling import (
+    _rescale_pair,
     basic_interval,
     check_alpha,
     half_sample_masks,
@@ -132,6 +136,30 @@ def _degenerate(x: Any, y: Any | None, xp: Any, what: str) -> float | None:
             "continuous distribution; use divlab.estimators.plugin_kl / plugin_js for discrete data"
         )
     return None
+
+
+def _require_positive_floor(floor: float, what: str) -> None:
+    """Raise when every k-th neighbour distance is 0 (no positive distance to floor with)."""
+    if not floor > 0:
+        raise EstimationError(
+            f"every k-th neighbour distance is 0 (each point has at least k copies): a k-NN "
+            f"{what} estimate needs samples from a continuous distribution; use "
+            "divlab.estimators.plugin_kl / plugin_js for discrete data"
+        )
+
+
+def _warn_ties(what: str, *dists: Any) -> None:
+    """:class:`DivlabWarning` when over 1 % of the k-th neighbour distances are exactly 0."""
+    xp = array_namespace(*dists)
+    share = max(scalar(xp.mean(xp.astype(r == 0, xp.float64))) for r in dists)
+    if share > _ZERO_SHARE_WARN:
+        warnings.warn(
+            f"k-NN {what}: {100 * share:.0f} % of the k-th neighbour distances are 0 "
+            "(repeated points); the estimator assumes continuous data and is unreliable "
+            "here -- use the plug-in estimators (bins='categorical') for discrete data",
+            DivlabWarning,
+            stacklevel=3,
+        )
 
 
 # --------------------------------------------------------------------------- KL divergence
@@ -238,6 +266,7 @@ def knn_kl(
                         {**details, "note": "identical constant samples"},
                         1.0 if n_resamples else None)
 
+    x, y, _ = _rescale_pair(x, y, xp, power=2)  # KL is scale-free
     if variant == "adaptive" or is_numpy(xp) or n_resamples:
         xn, yn = to_numpy(x).astype(np.float64), to_numpy(y).astype(np.float64)
     if variant == "adaptive":
@@ -247,12 +276,14 @@ def knn_kl(
         nu, _ = knn_table(yn, xn, k)
         _warn_zero_distances(rho, nu)
         floor = positive_floor(rho[:, -1], nu[:, -1])
+        _require_positive_floor(floor, "KL divergence")
         value = _kl_fixed_value(rho[:, -1], nu[:, -1], floor, d, n, m)
     else:  # generic brute-force path, stays on the device
         rho = knn_dist_xp(x, x, k, xp, self_query=True)[:, k - 1]
         nu = knn_dist_xp(y, x, k, xp, self_query=False)[:, k - 1]
         _warn_zero_distances(rho, nu)
         floor = positive_floor(rho, nu)
+        _require_positive_floor(floor, "KL divergence")
         fl = xp.asarray(floor, dtype=rho.dtype) if floor > 0 else None
         if fl is not None:
             rho, nu = xp.maximum(rho, fl), xp.maximum(nu, fl)
@@ -443,19 +474,24 @@ def knn_entropy(
     alpha = check_alpha(alpha)
     gen = check_rng(rng)
     _degenerate(x, None, xp, "entropy")
+    x, _, scale = _rescale_pair(x, x, xp, power=2)
+    shift = d * math.log(scale)  # H(x) = H(x / s) + d log s
     if is_numpy(xp):
         rho = knn_table(np.asarray(x, dtype=np.float64), None, k)[0][:, -1]
+        _warn_ties("entropy", rho)
         floor = positive_floor(rho)
-        value = _kl_entropy_value(np.maximum(rho, floor), n, d, k)
+        _require_positive_floor(floor, "entropy")
+        value = _kl_entropy_value(np.maximum(rho, floor), n, d, k) + shift
     else:
         rho = knn_dist_xp(x, x, k, xp, self_query=True)[:, k - 1]
+        _warn_ties("entropy", rho)
         floor = positive_floor(rho)
-        if floor > 0:
-            rho = xp.maximum(rho, xp.asarray(floor, dtype=rho.dtype))
+        _require_positive_floor(floor, "entropy")
+        rho = xp.maximum(rho, xp.asarray(floor, dtype=rho.dtype))
         value = (float(digamma(n) - digamma(k)) + _log_ball_volume(d)
-                 + d * scalar(xp.mean(xp.log(rho))))
+                 + d * scalar(xp.mean(xp.log(rho)))) + shift
     method = f"k-NN entropy (Kozachenko-Leonenko, k={k})"
-    details: dict[str, Any] = {"k": k, "zero_floor": floor}
+    details: dict[str, Any] = {"k": k, "zero_floor": floor * scale}
     ci = None
     if n_resamples:
         xn = _cap(to_numpy(x).astype(np.float64), gen)
@@ -464,7 +500,7 @@ def knn_entropy(
         fl = positive_floor(dxx)
         dxx = np.maximum(dxx, fl) if fl > 0 else dxx
         masks = half_sample_masks(xn.shape[0], n_resamples, gen)
-        stats = _entropy_kept(dxx, ixx, masks, k, d)
+        stats = _entropy_kept(dxx, ixx, masks, k, d) + shift
         ci = basic_interval(value, stats, alpha=alpha, fraction=masks[0].sum() / n)
         details.update(ci_method="half-sampling basic interval", n_resamples=n_resamples)
     return Estimate(float(value), ci, method, (n, n), details)
@@ -559,13 +595,16 @@ def knn_js(
             x = xp.take(x, _take_host(gen, n0, s, xp, x), axis=0)
         else:
             y = xp.take(y, _take_host(gen, m0, s, xp, y), axis=0)
+    x, y, _ = _rescale_pair(x, y, xp, power=2)  # JS is scale-free
     z = xp.concat([x, y], axis=0)
     if is_numpy(xp):
         zn = np.asarray(z, dtype=np.float64)
         dzz, _ = knn_table(zn, None, 2 * k)
         dxx, _ = knn_table(zn[:s], None, k)
         dyy, _ = knn_table(zn[s:], None, k)
+        _warn_ties("JS", dzz[:, -1], dxx[:, -1], dyy[:, -1])
         floor = positive_floor(dzz[:, -1], dxx[:, -1], dyy[:, -1])
+        _require_positive_floor(floor, "JS divergence")
         hz = _kl_entropy_value(np.maximum(dzz[:, -1], floor), 2 * s, d, 2 * k)
         hx = _kl_entropy_value(np.maximum(dxx[:, -1], floor), s, d, k)
         hy = _kl_entropy_value(np.maximum(dyy[:, -1], floor), s, d, k)
@@ -573,7 +612,9 @@ def knn_js(
         rz = knn_dist_xp(z, z, 2 * k, xp, self_query=True)[:, 2 * k - 1]
         rx = knn_dist_xp(x, x, k, xp, self_query=True)[:, k - 1]
         ry = knn_dist_xp(y, y, k, xp, self_query=True)[:, k - 1]
+        _warn_ties("JS", rz, rx, ry)
         floor = positive_floor(rz, rx, ry)
+        _require_positive_floor(floor, "JS divergence")
         means = []
         for r in (rz, rx, ry):
             if floor > 0:

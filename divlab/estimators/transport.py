@@ -30,6 +30,7 @@ from .._validate import check_int, check_positive, check_rng, check_sample_pair
 from ..errors import ParameterError
 from ._result import Estimate
 from .resampling import (
+    _rescale_pair,
     basic_interval,
     check_alpha,
     half_sample_masks,
@@ -188,11 +189,16 @@ def wasserstein_estimate(
     ci = pv = None
     if n_resamples and min(x.shape[0], y.shape[0]) >= 2:
         xn, yn = to_numpy(x).astype(np.float64), to_numpy(y).astype(np.float64)
+        # W_p is 1-homogeneous: resample on exactly rescaled coordinates when |x|^p
+        # would overflow or underflow, and scale the interval back.
+        xn, yn, scale = _rescale_pair(xn, yn, np, power=p)
+        vs = value / scale
         if d == 1:
-            ci, pv = _oned_resample(xn[:, 0], yn[:, 0], p, value**p, n_resamples, alpha, gen)
+            ci, pv = _oned_resample(xn[:, 0], yn[:, 0], p, vs**p, n_resamples, alpha, gen)
         else:
-            ci, pv, info = _exact_resample(xn, yn, p, value, x.shape[0], n_resamples, alpha, gen)
+            ci, pv, info = _exact_resample(xn, yn, p, vs, x.shape[0], n_resamples, alpha, gen)
             details.update(info)
+        ci = (ci[0] * scale, ci[1] * scale)
         details.update(ci_method="half-sampling basic interval", n_resamples=n_resamples)
     return Estimate(float(value), ci, method, (n, m), details, pv)
 
@@ -273,7 +279,11 @@ def sliced_wasserstein_estimate(
         if m > r:
             yn = yn[gen.choice(m, r, replace=False)]
         th_r = theta[: min(L, _RESAMPLE_SLICED_L)].T
-        ci, pv = _sliced_resample(xn @ th_r, yn @ th_r, p, value, n, m, n_resamples, alpha, gen)
+        # SW_p is 1-homogeneous: exact power-of-two rescaling of huge or tiny coordinates.
+        xn, yn, scale = _rescale_pair(xn, yn, np, power=p)
+        ci, pv = _sliced_resample(xn @ th_r, yn @ th_r, p, value / scale, n, m, n_resamples,
+                                  alpha, gen)
+        ci = (ci[0] * scale, ci[1] * scale)
         details.update(ci_method="half-sampling basic interval", n_resamples=n_resamples)
     return Estimate(value, ci, f"sliced W{p:g} ({L} random directions)", (n, m), details, pv)
 

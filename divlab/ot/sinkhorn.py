@@ -38,6 +38,7 @@ from .._array import (
     array_namespace,
     from_numpy,
     is_numpy,
+    pow2_scale,
     result_float_dtype,
     scalar,
     to_numpy,
@@ -304,10 +305,13 @@ def _solve_supported(
     stage_cap = max(1, min(100, max_iter // (2 * n_stages))) if n_stages > 1 else max_iter
     for k, eps in enumerate(schedule):
         final = k == n_stages - 1
+        # sweeps of all stages count against max_iter; keep one for the final stage
+        cap = max_iter - n_iter if final else min(stage_cap, max_iter - n_iter - 1)
+        if cap <= 0:
+            continue
         solver.eps = eps
         solver.rebuild_rows()
         stage_tol = tol if final else max(tol, 1e-3)
-        cap = max_iter - n_iter if final else stage_cap
         for _ in range(cap):
             err, s = solver.sweep()
             n_iter += 1
@@ -481,14 +485,28 @@ def sinkhorn(
         c_scale = scalar(xp.max(xp.where(finite, xp.abs(c_s), xp.zeros_like(c_s))))
     else:
         c_scale = max(abs(scalar(xp.max(c_s))), abs(scalar(xp.min(c_s))))
+    # Costs near the float range: solve for (C / s, epsilon / s) with s an exact power of
+    # two (same plan; values and potentials scale by s), so (f - C) / epsilon cannot overflow.
+    if epsilon * _cost_limit(dtype, xp) < c_scale:
+        raise ParameterError(
+            f"`epsilon` = {epsilon:.3g} is below 2**-64 of the float range relative to the "
+            f"largest |cost| ({c_scale:.3g}): (f - C) / epsilon overflows. Raise `epsilon` "
+            "or use divlab.emd for unregularised optimal transport"
+        )
+    unit = pow2_scale(c_scale) if c_scale > _cost_limit(dtype, xp) else 1.0
+    if unit != 1.0:
+        c_s, c_scale = c_s / unit, c_scale / unit
 
     solver, n_iter, converged, _err, schedule = _solve_supported(
-        a_s, b_s, c_s, xp, epsilon=epsilon, max_iter=max_iter, tol=tol,
+        a_s, b_s, c_s, xp, epsilon=epsilon / unit, max_iter=max_iter, tol=tol,
         epsilon_scaling=epsilon_scaling, scaling_factor=scaling_factor, method=method,
         c_scale=c_scale,
     )
     f_s, g_s = solver.potentials()
     plan_s = solver.plan(f_s, g_s)
+    if unit != 1.0:
+        f_s, g_s, c_s = f_s * unit, g_s * unit, c_s * unit
+        schedule = [e * unit for e in schedule]
     row = xp.sum(plan_s, axis=1)
     col = xp.sum(plan_s, axis=0)
     marg_err = scalar(xp.sum(xp.abs(row - a_s)) + xp.sum(xp.abs(col - b_s)))
@@ -542,6 +560,11 @@ def sinkhorn(
         marginal_error=marg_err,
         details=details,
     )
+
+
+def _cost_limit(dtype: Any, xp: ModuleType) -> float:
+    """Largest |cost| solved without rescaling: 2**-64 of the float range (1e289 / 1e19)."""
+    return float(xp.finfo(dtype).max) * 2.0**-64
 
 
 def _nonzero(mask: Any, xp: ModuleType) -> Any:
@@ -608,8 +631,9 @@ def _symmetric_ot(
     for k, eps in enumerate(schedule):
         final = k == len(schedule) - 1
         stage_tol = tol if final else max(tol, 1e-3)
-        cap = max_iter - n_iter if final else max(1, min(100, max_iter // (2 * len(schedule))))
-        for _ in range(cap):
+        cap = (max_iter - n_iter if final else
+               min(max(1, min(100, max_iter // (2 * len(schedule)))), max_iter - n_iter - 1))
+        for _ in range(max(cap, 0)):
             t = ct.rows(f, logw, eps)
             z = xp.minimum((f - t) / eps, xp.asarray(50.0, dtype=f.dtype))
             row = w * xp.exp(z)  # row (= column) marginal of the plan of f
