@@ -18,7 +18,7 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, NamedTuple
@@ -823,6 +823,27 @@ class _Integrand:
         return math.exp(lq) * self._f(u)
 
 
+#: Finite pieces of one sign spanning more than this ratio are integrated in log x.
+_LOG_SPAN = 1e3
+
+
+def _log_substitution(g: Callable[[float], float], a: float, b: float):
+    """``(h, u_a, u_b)`` with ``int_a^b g(x) dx = int_{u_a}^{u_b} h(u) du``.
+
+    Pieces of one sign spanning orders of magnitude (the tails between far quantiles of a
+    heavy-tailed distribution) are mapped to ``x = +-e^u``, where power-law tails decay
+    exponentially and quad converges (on [6e5, 3e11] it returned ~0 instead of -3.5e-7 for
+    the KL of two Cauchy laws). Other pieces are returned unchanged.
+    """
+    if math.isfinite(a) and math.isfinite(b) and a * b > 0:
+        lo, hi = sorted((abs(a), abs(b)))
+        if hi > _LOG_SPAN * lo:
+            if a > 0:
+                return (lambda u: g(math.exp(u)) * math.exp(u)), math.log(a), math.log(b)
+            return (lambda u: g(-math.exp(u)) * math.exp(u)), math.log(-b), math.log(-a)
+    return g, a, b
+
+
 def density_f_divergence(
     p: Any,
     q: Any,
@@ -842,8 +863,10 @@ def density_f_divergence(
     :math:`[\text{lower}, \text{upper}]`, restricted to the union of the supports, is split at
     the support endpoints and at bulk quantiles of frozen distributions (``ppf`` at
     :math:`10^{-12}, 10^{-6}, 10^{-3}, 0.05, 0.25, 0.5` and the mirror probabilities) and at
-    ``points``. Zero handling follows the discrete convention: where :math:`q = 0 < p` the
-    integrand is :math:`p\,f'(\infty)`, where :math:`p = 0 < q` it is :math:`q\,f(0)`. If
+    ``points``; finite pieces of one sign spanning more than three orders of magnitude (the
+    tails of heavy-tailed laws) are integrated in :math:`\log |x|`. Zero handling follows
+    the discrete convention: where :math:`q = 0 < p` the integrand is
+    :math:`p\,f'(\infty)`, where :math:`p = 0 < q` it is :math:`q\,f(0)`. If
     such a region (found at a quadrature node) carries an infinite limit, the result is
     ``inf`` -- e.g. KL when the support of P is not contained in that of Q.
 
@@ -942,8 +965,9 @@ def density_f_divergence(
     n = len(edges) - 1
     total, err, converged = 0.0, 0.0, True
     for a, b in itertools.pairwise(edges):
+        fun, ua, ub = _log_substitution(integrand, a, b)
         with np.errstate(all="ignore"):
-            out = quad(integrand, a, b, epsabs=epsabs / n, epsrel=epsrel, limit=limit,
+            out = quad(fun, ua, ub, epsabs=epsabs / n, epsrel=epsrel, limit=limit,
                        full_output=1)
         total += out[0]
         err += out[1]
