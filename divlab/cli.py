@@ -282,7 +282,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help / --version / usage errors
         return int(exc.code) if isinstance(exc.code, int) else EXIT_INPUT
     if args.command is None:
-        parser.print_help()
+        print("divlab: error: a command is required: compare or info (e.g. divlab compare "
+              "--demo; divlab --help lists everything)", file=sys.stderr)
         return EXIT_INPUT
     try:
         return int(args.func(args))

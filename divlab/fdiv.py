@@ -1500,6 +1500,11 @@ def resolve_fdivergence(
 ) -> FDivergence:
     """:func:`get_fdivergence` for functions that take an f-divergence argument:
     error messages name that argument (``argname``) in backticks."""
+    if params is not None and not isinstance(params, Mapping):
+        where = "divergence_params" if argname == "divergence" else f"{argname}` parameters `"
+        raise ParameterError(
+            f"`{where}` must be a dict such as {{'alpha': 0.5}}, got {type(params).__name__}"
+        )
     params = dict(params or {})
     if isinstance(spec, FDivergence):
         if params:

@@ -272,9 +272,64 @@ def test_wgan_on_data_near_the_float_range(scale):
     summarised without overflow (found: RuntimeWarning 'overflow encountered in square')."""
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(100, 1)), rng.normal(size=(100, 1))
-    with warnings.catch_warnings():
+    from divlab.errors import DivlabWarning
+
+    with warnings.catch_warnings(), pytest.warns(DivlabWarning, match="standard deviation"):
         warnings.simplefilter("error", RuntimeWarning)
         r = _quiet(adversarial.wgan, x * scale, y * scale + scale, rng=0, **FAST)
     assert np.isfinite(r.estimate) and np.isfinite(r.details["standard_error"])
     assert r.ci[0] <= r.estimate <= r.ci[1]
     assert 0 < r.estimate < 10 * scale
+
+
+def _gauss_pair(shift=1.0):
+    rng = np.random.default_rng(2)
+    return rng.normal(size=(400, 1)), rng.normal(size=(400, 1)) + shift
+
+
+def test_badly_scaled_data_are_flagged():
+    """At scale 1e3 the f-GAN KL estimate of a 0.5-nats pair came out as -54 without a hint
+    (found in review): a DivlabWarning says to standardise; unit-scale data give none."""
+    from divlab.errors import DivlabWarning
+
+    x, y = _gauss_pair()
+    with pytest.warns(DivlabWarning, match="standard deviation .* standardise"):
+        _quiet(adversarial.fgan, x * 1e3, y * 1e3, rng=0, **FAST)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DivlabWarning)
+        _quiet(adversarial.fgan, x, y, rng=0, **FAST)
+
+
+def test_wgan_diagnostics_inflated_or_negative_estimates():
+    """An unconstrained critic is not a W1 estimate: gp_weight=0 is rejected, a critic
+    far from 1-Lipschitz and a negative estimate (too large lr) give a DivlabWarning."""
+    from divlab.errors import DivlabWarning
+
+    x, y = _gauss_pair()
+    with pytest.raises(ParameterError, match="`gp_weight`"):
+        adversarial.wgan(x, y, gp_weight=0.0, **FAST)
+    with pytest.warns(DivlabWarning) as record:
+        _quiet(adversarial.wgan, x * 100, y * 100, rng=0, steps=150, n_bootstrap=0)
+    messages = " | ".join(str(w.message) for w in record)
+    assert "standard deviation" in messages and "1-Lipschitz" in messages
+    with pytest.warns(DivlabWarning, match="negative"):
+        _quiet(adversarial.wgan, x, y, rng=0, steps=100, lr=0.1)
+
+
+def test_callback_stop_before_first_evaluation_evaluates_that_iterate():
+    """Stopping at step 1 (before any evaluation) returned the untrained critic with
+    best_validation = -inf (found in review): the stopped iterate is evaluated and kept."""
+    x, y = _gauss_pair()
+    r = _quiet(adversarial.fgan, x, y, rng=0, steps=100, callback=lambda s, i: True)
+    assert r.history["step"] == [1] and r.details["best_step"] == 1
+    assert np.isfinite(r.details["best_validation"])
+
+
+def test_callback_and_divergence_params_are_validated():
+    x, y = _gauss_pair()
+    with pytest.raises(ParameterError, match="`callback` must be None or callable"):
+        adversarial.fgan(x, y, callback=5, **FAST)
+    with pytest.raises(ParameterError, match="`callback` must return True"):
+        adversarial.fgan(x, y, callback=lambda s, i: np.array([1, 0]), **FAST)
+    with pytest.raises(ParameterError, match="`divergence_params` must be a dict"):
+        adversarial.fgan(x, y, divergence="alpha", divergence_params=[1], **FAST)

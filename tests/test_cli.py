@@ -134,3 +134,9 @@ def test_load_samples_details(data):
         load_samples(str(d / "x.npy"), columns="5")
     with pytest.raises(CLIError, match="unknown file type"):
         load_samples(__file__)
+
+
+def test_no_command_is_a_one_line_error():
+    """`divlab` alone printed the help to stdout and nothing on stderr (found in review)."""
+    res = run()
+    assert_clean_failure(res, "a command is required", "compare --demo")

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .._array import chunk_slices, from_numpy, is_numpy, pow2_scale, sigmoid, to_numpy
+from .._array import chunk_slices, from_numpy, is_numpy, pow2_scale, scalar, sigmoid, to_numpy
 from .._validate import (
     check_choice,
     check_int,
@@ -33,6 +33,7 @@ from .._validate import (
 from ..errors import (
     BackendError,
     ConvergenceWarning,
+    DivlabWarning,
     EmptyInputError,
     EstimationError,
     ParameterError,
@@ -287,6 +288,15 @@ def _blas_limit(xp):
     return contextlib.nullcontext()
 
 
+def _stop(answer: Any) -> bool:
+    """A callback's answer: ``True`` stops training; ``None``/``False`` go on."""
+    if answer is None or isinstance(answer, (bool, np.bool_)):
+        return bool(answer)
+    raise ParameterError(
+        f"`callback` must return True (stop), False or None, got {type(answer).__name__}"
+    )
+
+
 def _train_loop(problem, state, opt, x_tr, y_tr, *, xp, **kwargs):
     # overflow inside a diverging run yields inf/NaN, caught (with advice) at the next evaluation
     with _blas_limit(xp), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -320,7 +330,13 @@ def _train_loop_inner(problem, state, opt, x_tr, y_tr, *, xp, steps, batch_size,
             run_n += 1
             if bar is not None:
                 bar.update(1)
-            if step % eval_every == 0 or step == steps:
+            evaluate = step % eval_every == 0 or step == steps
+            stop = False
+            if not evaluate and callback is not None and _stop(callback(step, {"objective": None})):
+                # stopped between evaluations: evaluate this iterate, so the result is never
+                # the untrained (or an older) critic only because no evaluation ran yet
+                evaluate = stop = True
+            if evaluate:
                 train_obj = float(to_numpy(run_sum)) / run_n
                 run_sum, run_n = None, 0
                 if not math.isfinite(train_obj):
@@ -340,7 +356,7 @@ def _train_loop_inner(problem, state, opt, x_tr, y_tr, *, xp, steps, batch_size,
                 info = {"objective": train_obj, "validation": val, "best": best_val}
                 if bar is not None:
                     bar.set_postfix(validation=f"{val:.4g}")
-                if callback is not None and callback(step, info):
+                if stop or (callback is not None and _stop(callback(step, info))):
                     break
                 if since_best >= patience:
                     if drops_left > 0:  # plateau: refine with a smaller step from the best
@@ -350,8 +366,6 @@ def _train_loop_inner(problem, state, opt, x_tr, y_tr, *, xp, steps, batch_size,
                         continue
                     converged = True
                     break
-            elif callback is not None and callback(step, {"objective": None}):
-                break
     finally:
         if bar is not None:
             bar.close()
@@ -388,7 +402,44 @@ def _common_setup(x, y, holdout, validation, steps, batch_size, lr, eval_every, 
     parts = [(_take(x, i, xp, x), _take(y, j, xp, y)) for i, j in zip(sx, sy, strict=True)]
     # host index arrays of the split, reported in ``details`` (rows of x / y)
     opts["split"] = {"validation_index": (sx[1], sy[1]), "holdout_index": (sx[2], sy[2])}
+    _check_data_scale(*parts[0], xp)
     return xp, x, y, gen, parts, opts
+
+
+#: Pooled standard deviations (and offsets of the mean, in standard deviations) beyond which
+#: the training data are flagged as far from unit scale.
+_SCALE_WARN = 16.0
+
+
+def _check_data_scale(x_tr: Any, y_tr: Any, xp: ModuleType) -> None:
+    """Warn when the training data are far from unit scale.
+
+    The critic's initialisation, learning rate and gradient penalty assume inputs of order 1:
+    at scale 1e-3 or 1e3 the f-GAN KL estimate of a 0.5-nats pair came out as 4e-4 or -54.
+    """
+    z = xp.concat([x_tr, y_tr], axis=0)
+    top = scalar(xp.max(xp.abs(z)))
+    unit = pow2_scale(top) if 0.0 < top < math.inf else 1.0  # no overflow in the moments
+    z = z / unit
+    centre = xp.mean(z, axis=0)
+    sd = scalar(xp.sqrt(xp.mean((z - centre) ** 2))) * unit
+    offset = scalar(xp.max(xp.abs(centre))) * unit
+    if not (1 / _SCALE_WARN <= sd <= _SCALE_WARN) or offset > _SCALE_WARN * max(sd, 1.0):
+        warnings.warn(
+            f"the samples have standard deviation {sd:.3g} and mean offset {offset:.3g}: the "
+            "critic assumes roughly unit-scale inputs and the estimate may be far off; "
+            "standardise x and y with one common affine map z -> (z - c) / s (f-divergences "
+            "do not change; multiply a W1 estimate by s)",
+            DivlabWarning,
+            stacklevel=4,
+        )
+
+
+def _check_callback(callback: Any) -> None:
+    if callback is not None and not callable(callback):
+        raise ParameterError(
+            f"`callback` must be None or callable(step, info), got {type(callback).__name__}"
+        )
 
 
 def _finish(kind, problem, state, spec, objective, test, per_sample, xp, opts, gen, history,
@@ -548,6 +599,7 @@ def fgan(
     xp, x, y, gen, parts, opts = _common_setup(
         x, y, holdout, validation, steps, batch_size, lr, eval_every, patience, tol,
         n_bootstrap, confidence, rng)
+    _check_callback(callback)
     fd = resolve_fdivergence(divergence, divergence_params)
     obj = FGANObjective(fd)
     spec = C.MLPSpec.coerce(critic, C.MLPSpec(activation="softplus"))
@@ -682,8 +734,9 @@ def wgan(
     xp, x, y, gen, parts, opts = _common_setup(
         x, y, holdout, validation, steps, batch_size, lr, eval_every, patience, tol,
         n_bootstrap, confidence, rng)
+    _check_callback(callback)
     clip = check_positive(clip, "clip")
-    gp_weight = check_nonnegative_scalar(gp_weight, "gp_weight")
+    gp_weight = check_positive(gp_weight, "gp_weight")  # 0 leaves the critic unconstrained
     power_iterations = check_int(power_iterations, "power_iterations", min_value=1)
     spec = C.MLPSpec.coerce(critic, C.MLPSpec(activation="leaky_relu"))
     (x_tr, y_tr), (x_va, y_va), test = parts
@@ -770,7 +823,41 @@ def wgan(
     extra = {"lipschitz": lipschitz, "clip": clip if lipschitz == "clip" else None,
              "gp_weight": gp_weight if lipschitz == "gp" else None,
              "lipschitz_estimate": float(to_numpy(xp.max(gnorm))),
+             "gradient_norm_q90": float(np.quantile(np.asarray(to_numpy(gnorm)), 0.9)),
              "critic_spec": spec, "n_train": (int(x_tr.shape[0]), int(y_tr.shape[0])),
              "n_validation": (int(x_va.shape[0]), int(y_va.shape[0]))}
-    return _finish("wgan", problem, best, spec, None, test, per_sample, xp, opts, gen, history,
-                   converged, n_steps, best_step, best_val, extra)
+    result = _finish("wgan", problem, best, spec, None, test, per_sample, xp, opts, gen,
+                     history, converged, n_steps, best_step, best_val, extra)
+    _check_wgan_result(result, lipschitz)
+    return result
+
+
+#: Largest 90th percentile of the critic's gradient norm (held-out points and interpolates)
+#: accepted silently for the "gp" and "sn" critics; a W1 critic is 1-Lipschitz (the maximum
+#: of short, noisy runs reaches ~1.8, so a robust statistic with margin is used).
+_LIPSCHITZ_WARN = 2.0
+
+
+def _check_wgan_result(result: CriticResult, lipschitz: str) -> None:
+    """Warn when a WGAN result cannot be a W1 estimate: a critic far from 1-Lipschitz (the
+    estimate is inflated by about that factor) or an estimate whose CI lies below 0 (W1 >= 0:
+    training went the wrong way, typically a too large learning rate)."""
+    lip = result.details["gradient_norm_q90"]
+    if lipschitz in ("gp", "sn") and lip > _LIPSCHITZ_WARN:
+        warnings.warn(
+            f"wgan: the critic's gradient norm is {lip:.3g} or more on 10 % of the held-out "
+            "points and interpolates (a W1 critic is 1-Lipschitz), "
+            f"so the estimate {result.estimate:.4g} is inflated; standardise the data (W1 "
+            "scales with it) or raise `gp_weight`",
+            DivlabWarning,
+            stacklevel=3,
+        )
+    hi = result.ci[1] if result.ci is not None else result.estimate
+    if hi < 0:
+        warnings.warn(
+            f"wgan: the estimate {result.estimate:.4g} is negative (W1 >= 0): the critic "
+            f"learned the wrong direction; lower the learning rate `lr` (now "
+            f"{result.details['lr']:g})",
+            DivlabWarning,
+            stacklevel=3,
+        )
