@@ -45,6 +45,8 @@ __all__ = [
     "chunk_slices",
     "scalar",
     "pow2_scale",
+    "coordinate_scale",
+    "rescale_pair",
 ]
 
 _ARRAY_TYPES_NATIVE = (int, float, bool, complex, list, tuple)
@@ -235,6 +237,30 @@ def pow2_scale(v: float) -> float:
     of ``v``). Dividing by it is exact, so it rescales data near the float range (or the
     underflow threshold) without rounding, for 1-homogeneous quantities."""
     return math.ldexp(1.0, math.frexp(v)[1] - 1)
+
+
+def coordinate_scale(smax: float, dtype: Any, xp: ModuleType, *, power: float = 1.0) -> float:
+    """Power of two to divide coordinates by before computing ``|x - y|**power``.
+
+    ``1.0`` (no rescaling, bit-identical results) while ``smax = max|coordinate|`` lies in
+    ``[10**-e, 10**e]`` with ``e = min(50, 150 / power)`` for float64 (``min(10, 30 / power)``
+    for narrower dtypes), else :func:`pow2_scale` of it: the powers neither overflow nor
+    underflow, and homogeneous results are the rescaled ones times a power of the factor.
+    """
+    wide = float(xp.finfo(dtype).max) > 1e300
+    e = min(50.0, 150.0 / power) if wide else min(10.0, 30.0 / power)
+    if 10.0**-e <= smax <= 10.0**e or not 0.0 < smax < math.inf:
+        return 1.0
+    return pow2_scale(smax)
+
+
+def rescale_pair(x: Any, y: Any, xp: ModuleType, *, power: float = 1.0) -> tuple[Any, Any, float]:
+    """``(x / s, y / s, s)`` with ``s`` from :func:`coordinate_scale` (one host sync)."""
+    smax = scalar(xp.maximum(xp.max(xp.abs(x)), xp.max(xp.abs(y))))
+    s = coordinate_scale(smax, x.dtype, xp, power=power)
+    if s != 1.0:
+        x, y = x / s, y / s
+    return x, y, s
 
 
 def chunk_slices(n: int, chunk: int) -> Iterator[slice]:

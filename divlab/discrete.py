@@ -84,17 +84,13 @@ def _log_base(base: Any) -> float | None:
     return math.log(b)
 
 
-def _check_flag(value: Any, name: str) -> bool:
-    return check_bool(value, name)
-
-
 def _check_keepdims(keepdims: Any) -> bool:
-    return _check_flag(keepdims, "keepdims")
+    return check_bool(keepdims, "keepdims")
 
 
 def _pair(p: Any, q: Any, axis: Any, normalize: bool, names=("p", "q")):
     """Validate a pair; return ``(xp, p64, q64, axis, out_dtype)``."""
-    normalize = _check_flag(normalize, "normalize")
+    normalize = check_bool(normalize, "normalize")
     xp, p, q = check_probability_pair(p, q, axis=axis, normalize=normalize, names=names)
     axis = check_axis(axis, p.ndim)
     out_dtype = p.dtype
@@ -129,11 +125,9 @@ def _finish(
     if upper is not None:
         total = xp.where(total > upper, _full(total, upper, xp), total)
     if out_dtype != total.dtype:  # beyond the output's range: inf, without a cast warning
-        big = float(xp.finfo(out_dtype).max)
-        over = xp.abs(total) > big
-        if bool(xp.any(over)):
-            inf = xp.where(total > 0, _full(total, math.inf, xp), _full(total, -math.inf, xp))
-            total = xp.where(over, inf, total)
+        over = xp.abs(total) > float(xp.finfo(out_dtype).max)
+        inf = xp.where(total > 0, _full(total, math.inf, xp), _full(total, -math.inf, xp))
+        total = xp.where(over, inf, total)
     return xp.astype(total, out_dtype)
 
 
@@ -393,7 +387,7 @@ def kl(
     """
     scale = _log_base(base)
     keepdims = _check_keepdims(keepdims)
-    normalize = _check_flag(normalize, "normalize")
+    normalize = check_bool(normalize, "normalize")
     xp = array_namespace(p, q)
     if is_numpy(xp) and not normalize:
         from . import _fast_numpy
@@ -445,7 +439,7 @@ def reverse_kl(
     """
     scale = _log_base(base)
     keepdims = _check_keepdims(keepdims)
-    normalize = _check_flag(normalize, "normalize")
+    normalize = check_bool(normalize, "normalize")
     xp = array_namespace(p, q)
     if is_numpy(xp) and not normalize:
         from . import _fast_numpy
@@ -512,7 +506,7 @@ def js(
     """
     scale = _log_base(base)
     keepdims = _check_keepdims(keepdims)
-    normalize = _check_flag(normalize, "normalize")
+    normalize = check_bool(normalize, "normalize")
     xp = array_namespace(p, q)
     if is_numpy(xp) and not normalize:
         from . import _fast_numpy
@@ -1040,7 +1034,7 @@ def entropy(
     """
     scale = _log_base(base)
     keepdims = _check_keepdims(keepdims)
-    normalize = _check_flag(normalize, "normalize")
+    normalize = check_bool(normalize, "normalize")
     xp = array_namespace(p)
     p = check_probability(p, "p", xp=xp, axis=axis, normalize=normalize)
     axis = check_axis(axis, p.ndim)

@@ -1501,7 +1501,7 @@ def resolve_fdivergence(
     """:func:`get_fdivergence` for functions that take an f-divergence argument:
     error messages name that argument (``argname``) in backticks."""
     if params is not None and not isinstance(params, Mapping):
-        where = "divergence_params" if argname == "divergence" else f"{argname}` parameters `"
+        where = "divergence_params" if argname == "divergence" else "params"
         raise ParameterError(
             f"`{where}` must be a dict such as {{'alpha': 0.5}}, got {type(params).__name__}"
         )

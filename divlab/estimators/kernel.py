@@ -36,12 +36,11 @@ from typing import Any
 
 import numpy as np
 
-from .._array import chunk_slices, default_chunk_rows, is_numpy, scalar, to_numpy
+from .._array import chunk_slices, default_chunk_rows, is_numpy, rescale_pair, scalar, to_numpy
 from .._validate import check_int, check_positive, check_rng, check_sample_pair
 from ..costs import pairwise_cost_unchecked
 from ._result import Estimate
 from .resampling import (
-    _rescale_pair,
     basic_interval,
     check_alpha,
     half_sample_masks,
@@ -227,7 +226,7 @@ def mmd(
         bandwidth = check_positive(bandwidth, "bandwidth")
     # MMD depends on the data only through (x - y) / h: exact power-of-two rescaling of
     # huge or tiny coordinates (squared distances would overflow or underflow).
-    x, y, scale = _rescale_pair(x, y, xp, power=2.0)
+    x, y, scale = rescale_pair(x, y, xp, power=2.0)
     h = median_bandwidth(x, y, rng=gen) if bandwidth is None else bandwidth / scale
     sxx = _block_sums(x, x, xp, "gauss", h) - n  # remove the diagonal k(x_i, x_i) = 1
     syy = _block_sums(y, y, xp, "gauss", h) - m
@@ -286,7 +285,7 @@ def energy_distance(
     gen = check_rng(rng)
     # E^2 is 1-homogeneous (E is 1/2-homogeneous): exact power-of-two rescaling of huge or
     # tiny coordinates, whose squared distances would overflow or underflow.
-    x, y, scale = _rescale_pair(x, y, xp, power=2.0)
+    x, y, scale = rescale_pair(x, y, xp, power=2.0)
     root = math.sqrt(scale)
     if x.shape[1] == 1 and is_numpy(xp):  # O((n+m) log(n+m)): 2 * integral (F - G)^2
         e2 = _energy2_1d(np.asarray(x[:, 0], dtype=np.float64), np.asarray(y[:, 0], np.float64))

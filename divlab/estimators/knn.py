@@ -60,13 +60,12 @@ from typing import Any
 import numpy as np
 from scipy.special import digamma, gammaln
 
-from .._array import array_namespace, is_numpy, scalar, to_numpy
+from .._array import array_namespace, is_numpy, rescale_pair, scalar, to_numpy
 from .._validate import check_choice, check_int, check_rng, check_sample_pair, check_samples
 from ..errors import DivlabWarning, EstimationError, ParameterError
 from ._neighbors import is_constant, knn_dist_xp, knn_table, kth_kept, positive_floor
 from ._result import Estimate
 from .resampling import (
-    _rescale_pair,
     basic_interval,
     check_alpha,
     half_sample_masks,
@@ -148,46 +147,46 @@ def _require_positive_floor(floor: float, what: str) -> None:
         )
 
 
+#: Share of zero k-th neighbour distances above which a k-NN estimate is flagged.
+_ZERO_SHARE_WARN = 0.01
+
+
+def _zero_share(r: Any) -> float:
+    """Fraction of exact zeros in a vector of k-th neighbour distances."""
+    xp = array_namespace(r)
+    return scalar(xp.mean(xp.astype(r == 0, xp.float64)))
+
+
+def _warn_unreliable(message: str) -> None:
+    warnings.warn(
+        f"{message}; the estimator assumes continuous data and is unreliable here -- use "
+        "the plug-in estimators (e.g. plugin_kl(x, y, bins='categorical')) for discrete data",
+        DivlabWarning,
+        stacklevel=4,
+    )
+
+
 def _warn_ties(what: str, *dists: Any) -> None:
     """:class:`DivlabWarning` when over 1 % of the k-th neighbour distances are exactly 0."""
-    xp = array_namespace(*dists)
-    share = max(scalar(xp.mean(xp.astype(r == 0, xp.float64))) for r in dists)
+    share = max(_zero_share(r) for r in dists)
     if share > _ZERO_SHARE_WARN:
-        warnings.warn(
-            f"k-NN {what}: {100 * share:.0f} % of the k-th neighbour distances are 0 "
-            "(repeated points); the estimator assumes continuous data and is unreliable "
-            "here -- use the plug-in estimators (bins='categorical') for discrete data",
-            DivlabWarning,
-            stacklevel=3,
-        )
+        _warn_unreliable(f"k-NN {what}: {100 * share:.0f} % of the k-th neighbour distances "
+                         "are 0 (repeated points)")
 
 
 # --------------------------------------------------------------------------- KL divergence
 
 
-#: Share of zero k-th neighbour distances above which the k-NN KL estimate is flagged.
-_ZERO_SHARE_WARN = 0.01
-
-
 def _warn_zero_distances(rho: Any, nu: Any) -> None:
-    """Warn when many k-th neighbour distances are exactly 0 (shared or repeated points).
-
-    The estimator assumes continuous data; there the floor rule keeps it finite but it is
-    far off (KL of a sample against itself comes out near -4 instead of 0).
-    """
-    xp = array_namespace(rho, nu)
+    """:func:`_warn_ties` for KL, naming which sample the zero distances come from (KL of a
+    sample against itself comes out near -4 instead of 0 with the floor rule)."""
     if rho.ndim == 2:  # neighbour tables (n, k): the k-th column
         rho, nu = rho[:, -1], nu[:, -1]
-    zr = scalar(xp.mean(xp.astype(rho == 0, xp.float64)))
-    zn = scalar(xp.mean(xp.astype(nu == 0, xp.float64)))
+    zr, zn = _zero_share(rho), _zero_share(nu)
     if max(zr, zn) > _ZERO_SHARE_WARN:
-        warnings.warn(
+        _warn_unreliable(
             f"k-NN KL: {100 * zn:.0f} % of the points of `x` have their k-th neighbour in `y` "
-            f"at distance 0 and {100 * zr:.0f} % in `x` (repeated or shared points); the "
-            "estimator assumes continuous data and is unreliable here -- use "
-            "plugin_kl(x, y, bins='categorical') for discrete data, or raise `k`",
-            DivlabWarning,
-            stacklevel=3,
+            f"at distance 0 and {100 * zr:.0f} % in `x` (repeated or shared points)"
         )
 
 
@@ -266,7 +265,7 @@ def knn_kl(
                         {**details, "note": "identical constant samples"},
                         1.0 if n_resamples else None)
 
-    x, y, _ = _rescale_pair(x, y, xp, power=2)  # KL is scale-free
+    x, y, _ = rescale_pair(x, y, xp, power=2)  # KL is scale-free
     if variant == "adaptive" or is_numpy(xp) or n_resamples:
         xn, yn = to_numpy(x).astype(np.float64), to_numpy(y).astype(np.float64)
     if variant == "adaptive":
@@ -474,7 +473,7 @@ def knn_entropy(
     alpha = check_alpha(alpha)
     gen = check_rng(rng)
     _degenerate(x, None, xp, "entropy")
-    x, _, scale = _rescale_pair(x, x, xp, power=2)
+    x, _, scale = rescale_pair(x, x, xp, power=2)
     shift = d * math.log(scale)  # H(x) = H(x / s) + d log s
     if is_numpy(xp):
         rho = knn_table(np.asarray(x, dtype=np.float64), None, k)[0][:, -1]
@@ -595,7 +594,7 @@ def knn_js(
             x = xp.take(x, _take_host(gen, n0, s, xp, x), axis=0)
         else:
             y = xp.take(y, _take_host(gen, m0, s, xp, y), axis=0)
-    x, y, _ = _rescale_pair(x, y, xp, power=2)  # JS is scale-free
+    x, y, _ = rescale_pair(x, y, xp, power=2)  # JS is scale-free
     z = xp.concat([x, y], axis=0)
     if is_numpy(xp):
         zn = np.asarray(z, dtype=np.float64)

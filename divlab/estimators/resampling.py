@@ -42,7 +42,6 @@ from typing import Any
 
 import numpy as np
 
-from .._array import pow2_scale, scalar
 from .._validate import check_int, check_rng, check_sample_pair
 from ..errors import ParameterError
 
@@ -115,26 +114,6 @@ def permutation_pvalue(observed: float, perm_stats: np.ndarray) -> float:
     s = s[~np.isnan(s)]
     tol = 1e-12 * max(1.0, abs(observed))
     return float((1 + np.count_nonzero(s >= observed - tol)) / (s.size + 1))
-
-
-def _rescale_pair(x: Any, y: Any, xp: Any, *, power: float = 1.0) -> tuple[Any, Any, float]:
-    """``(x / s, y / s, s)`` with ``s`` an exact power of two, ``1.0`` for ordinary inputs.
-
-    Estimators that raise coordinate differences to the power ``power`` (2 for squared
-    Euclidean distances, ``p`` for :math:`W_p^p`) overflow or underflow when
-    ``max |coordinate|`` is far from 1. When it lies outside ``[10**-e, 10**e]`` with
-    ``e = min(50, 150 / power)`` (float64; ``min(10, 30 / power)`` for narrower dtypes) the
-    samples are divided by the power of two :func:`divlab._array.pow2_scale` of it (exact,
-    so homogeneous statistics are the rescaled ones times a power of ``s``). Otherwise the
-    inputs are returned untouched, so ordinary results stay bit-identical.
-    """
-    smax = max(scalar(xp.max(xp.abs(x))), scalar(xp.max(xp.abs(y))))
-    wide = float(xp.finfo(x.dtype).max) > 1e300
-    e = min(50.0, 150.0 / power) if wide else min(10.0, 30.0 / power)
-    if 10.0**-e <= smax <= 10.0**e or not 0.0 < smax < math.inf:
-        return x, y, 1.0
-    s = pow2_scale(smax)
-    return x / s, y / s, s
 
 
 def _check_resampling(

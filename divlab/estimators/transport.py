@@ -25,12 +25,11 @@ from typing import Any
 
 import numpy as np
 
-from .._array import scalar, to_numpy
+from .._array import rescale_pair, scalar, to_numpy
 from .._validate import check_int, check_positive, check_rng, check_sample_pair
 from ..errors import ParameterError
 from ._result import Estimate
 from .resampling import (
-    _rescale_pair,
     basic_interval,
     check_alpha,
     half_sample_masks,
@@ -191,7 +190,7 @@ def wasserstein_estimate(
         xn, yn = to_numpy(x).astype(np.float64), to_numpy(y).astype(np.float64)
         # W_p is 1-homogeneous: resample on exactly rescaled coordinates when |x|^p
         # would overflow or underflow, and scale the interval back.
-        xn, yn, scale = _rescale_pair(xn, yn, np, power=p)
+        xn, yn, scale = rescale_pair(xn, yn, np, power=p)
         vs = value / scale
         if d == 1:
             ci, pv = _oned_resample(xn[:, 0], yn[:, 0], p, vs**p, n_resamples, alpha, gen)
@@ -280,7 +279,7 @@ def sliced_wasserstein_estimate(
             yn = yn[gen.choice(m, r, replace=False)]
         th_r = theta[: min(L, _RESAMPLE_SLICED_L)].T
         # SW_p is 1-homogeneous: exact power-of-two rescaling of huge or tiny coordinates.
-        xn, yn, scale = _rescale_pair(xn, yn, np, power=p)
+        xn, yn, scale = rescale_pair(xn, yn, np, power=p)
         ci, pv = _sliced_resample(xn @ th_r, yn @ th_r, p, value / scale, n, m, n_resamples,
                                   alpha, gen)
         ci = (ci[0] * scale, ci[1] * scale)

@@ -19,13 +19,19 @@ from typing import Any
 
 import numpy as np
 
-from .._array import array_namespace, chunk_slices, default_chunk_rows, from_numpy, to_numpy
+from .._array import (
+    array_namespace,
+    chunk_slices,
+    coordinate_scale,
+    default_chunk_rows,
+    from_numpy,
+    to_numpy,
+)
 from .._validate import check_choice, check_sample_pair, check_weights
 from ..costs import pairwise_cost_unchecked
 from ..errors import EstimationError
 from ._result import OTResult
 from .exact import _W_METRICS, _check_cost_host, _host_mass, c_transform, emd
-from .sliced import _coordinate_scale
 
 __all__ = ["KRWitness", "kr_witness", "dual_lp"]
 
@@ -192,8 +198,8 @@ def kr_witness(
     npx = array_namespace(xn)
     # Exact power-of-two rescaling of huge or tiny coordinates (phi is 1-homogeneous); the
     # limits follow the input dtype, as the witness is later evaluated in that dtype.
-    scale = _coordinate_scale(max(float(np.max(np.abs(xn))), float(np.max(np.abs(yn)))),
-                              xp, dtype)
+    scale = coordinate_scale(max(float(np.max(np.abs(xn))), float(np.max(np.abs(yn)))),
+                             dtype, xp)
     xs, ys = (xn / scale, yn / scale) if scale != 1.0 else (xn, yn)
     cost = np.asarray(pairwise_cost_unchecked(xs, ys, npx, metric=metric))
     res = emd(np.asarray(to_numpy(wa), dtype=np.float64),

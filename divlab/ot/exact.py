@@ -29,6 +29,7 @@ from .._array import (
     chunk_slices,
     from_numpy,
     pow2_scale,
+    rescale_pair,
     result_float_dtype,
     to_numpy,
 )
@@ -475,11 +476,7 @@ def wasserstein(
         return wasserstein_1d(x[:, 0], y[:, 0], u_weights=wa, v_weights=wb, p=p)
     # Exact power-of-two rescaling of the coordinates keeps d^p away from overflow and
     # underflow (W_p is 1-homogeneous).
-    smax = max(float(to_numpy(xp.max(xp.abs(x)))), float(to_numpy(xp.max(xp.abs(y)))))
-    scale = 1.0
-    if smax > 1e50 or 0.0 < smax < 1e-50:
-        scale = pow2_scale(smax)
-        x, y = x / scale, y / scale
+    x, y, scale = rescale_pair(x, y, xp, power=p)
     if metric == "euclidean" and p == 2.0:
         cost = pairwise_cost_unchecked(x, y, xp, metric="sqeuclidean")
     else:

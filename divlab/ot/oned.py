@@ -130,8 +130,8 @@ def _range_scale(us: Any, vs: Any, count: int, xp: ModuleType) -> float:
     Python floats, where overflow gives ``inf`` quietly); ``count`` such differences are
     summed, so the sum must stay finite too. ``1.0`` (no rescaling) for ordinary inputs.
     """
-    lo_u, hi_u = float(to_numpy(us[0])), float(to_numpy(us[-1]))
-    lo_v, hi_v = float(to_numpy(vs[0])), float(to_numpy(vs[-1]))
+    lo_u, hi_u, lo_v, hi_v = (float(t) for t in to_numpy(xp.stack([us[0], us[-1], vs[0],
+                                                                   vs[-1]])))
     bound = max(hi_u - lo_v, hi_v - lo_u)
     limit = 0.25 * float(xp.finfo(us.dtype).max) / count
     if bound < limit:

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .._array import from_numpy, pow2_scale, scalar, to_numpy
+from .._array import from_numpy, rescale_pair, scalar, to_numpy
 from .._validate import check_int, check_positive, check_rng, check_sample_pair, check_weights
 from ..errors import ParameterError
 
@@ -49,39 +49,6 @@ def _directions(d: int, n_projections: int, rng: Any) -> np.ndarray:
         theta[bad, 0] = 1.0
         norms[bad] = 1.0
     return theta / norms
-
-
-def _scale_limits(xp: ModuleType, dtype: Any) -> tuple[float, float]:
-    """Largest and smallest ``max|coordinate|`` used without rescaling, per dtype.
-
-    float64: the ``1e50`` / ``1e-50`` rule of :func:`divlab.ot.exact.wasserstein`; narrower
-    types (float32): ``1e10`` / ``1e-10``, which keeps squared distances well inside range.
-    """
-    if float(xp.finfo(dtype).max) > 1e300:
-        return 1e50, 1e-50
-    return 1e10, 1e-10
-
-
-def _coordinate_scale(smax: float, xp: ModuleType, dtype: Any) -> float:
-    """Power of two to divide the coordinates by (1.0 when ``smax`` is in a safe range).
-
-    Dividing by a power of two is exact, and every distance computed here is
-    1-homogeneous, so the result is the scaled computation times this factor. Ordinary
-    inputs are left untouched (bit-identical results).
-    """
-    big, tiny = _scale_limits(xp, dtype)
-    if smax > big or 0.0 < smax < tiny:
-        return pow2_scale(smax)
-    return 1.0
-
-
-def _rescale_pair(x: Any, y: Any, xp: ModuleType) -> tuple[Any, Any, float]:
-    """``(x / s, y / s, s)`` with ``s`` from :func:`_coordinate_scale` (one host sync)."""
-    smax = scalar(xp.maximum(xp.max(xp.abs(x)), xp.max(xp.abs(y))))
-    s = _coordinate_scale(smax, xp, x.dtype)
-    if s != 1.0:
-        x, y = x / s, y / s
-    return x, y, s
 
 
 def _unscale(out: Any, s: float) -> Any:
@@ -287,7 +254,7 @@ def sliced_wasserstein(
     True
     """
     xp, x, y, wa, wb, k, p, chunk = _prepare(x, y, a, b, n_projections, p, chunk_size)
-    x, y, scale = _rescale_pair(x, y, xp)
+    x, y, scale = rescale_pair(x, y, xp, power=p)
     theta = _directions(x.shape[1], k, rng)
     costs = _projected_costs(x, y, wa, wb, theta, p, chunk, xp)
     mean = xp.mean(costs)
@@ -374,7 +341,7 @@ def max_sliced_wasserstein(
     """
     xp, x, y, wa, wb, k, p, chunk = _prepare(x, y, a, b, n_projections, p, chunk_size)
     n_steps = check_int(n_steps, "n_steps", min_value=0)
-    x, y, scale = _rescale_pair(x, y, xp)  # the ascent runs in the rescaled units too
+    x, y, scale = rescale_pair(x, y, xp, power=p)  # the ascent runs in rescaled units too
     theta = _directions(x.shape[1], k, rng)
     costs = np.asarray(to_numpy(_projected_costs(x, y, wa, wb, theta, p, chunk, xp)))
     best = int(np.argmax(costs))
