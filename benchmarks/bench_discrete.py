@@ -30,7 +30,7 @@ from scipy.spatial.distance import jensenshannon
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 import divlab
-from divlab import _fast_numpy
+from divlab import _array as _blocked
 from divlab.discrete import js, kl
 
 
@@ -126,11 +126,11 @@ def thread_scaling(shape, repeat, rng):
     p, q = make_pair(shape, np.float64, rng)
     out = {}
     for n in (1, 2):
-        old = _fast_numpy.set_threads(n)
+        old = _blocked.set_threads(n)
         try:
             out[n] = (best_time(lambda: kl(p, q), repeat), best_time(lambda: js(p, q), repeat))
         finally:
-            _fast_numpy.set_threads(old)
+            _blocked.set_threads(old)
     return out
 
 

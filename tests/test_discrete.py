@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from scipy.spatial.distance import jensenshannon
 
 import divlab.discrete as D
-from divlab import _fast_numpy
+from divlab import _array as _blocked
 from divlab.testing import pmf_pairs, point_clouds, probability_vectors
 
 LOG2 = math.log(2.0)
@@ -333,7 +333,7 @@ def test_near_identical_large_inputs_fast_path():
     import array_api_strict as xs
 
     rng = np.random.default_rng(11)
-    n = 3 * _fast_numpy.BLOCK + 17
+    n = 3 * _blocked.BLOCK + 17
     p = rng.dirichlet(np.ones(n))
     q = p * (1.0 + 1e-7 * rng.uniform(-1.0, 1.0, n))
     q /= q.sum()
@@ -636,7 +636,7 @@ def test_backends_agree(backend, zeros):
 
 def _big_cases():
     rng = np.random.default_rng(9)
-    L = _fast_numpy.BLOCK + 123  # rows split into several blocks
+    L = _blocked.BLOCK + 123  # rows split into several blocks
     p, q = _rand_pair(rng, (5, L))
     p[1, :1000] = 0.0  # a block with zeros (masked path)
     p[1] /= p[1].sum()
@@ -664,18 +664,18 @@ def test_fast_path_matches_generic(case, dtype):
         generic = np.asarray(fn(xs.asarray(p), xs.asarray(q)))
         np.testing.assert_allclose(fast, generic, rtol=1e-10 if dtype == np.float64 else 2e-7)
         np.testing.assert_allclose(fn(p.T, q.T, axis=0), fast, rtol=1e-10)  # strided: generic
-    old = _fast_numpy.set_threads(1)
+    old = _blocked.set_threads(1)
     try:
         one = (D.kl(p, q), D.js(p, q))
     finally:
-        _fast_numpy.set_threads(old)
+        _blocked.set_threads(old)
     np.testing.assert_allclose(one[0], D.kl(p, q), rtol=1e-12)
     np.testing.assert_allclose(one[1], D.js(p, q), rtol=1e-12)
 
 
 def test_fast_path_1d_large_and_results_type():
     rng = np.random.default_rng(10)
-    p, q = _rand_pair(rng, (5 * _fast_numpy.BLOCK + 7,))
+    p, q = _rand_pair(rng, (5 * _blocked.BLOCK + 7,))
     got = D.kl(p, q)
     assert isinstance(got, np.floating) and np.ndim(got) == 0
     assert got == pytest.approx(sc.rel_entr(p, q).sum(), rel=1e-12)
@@ -697,13 +697,13 @@ def test_fast_path_blocking_property(pairs, block, dtype):
 
     p = np.stack([a for a, _ in pairs]).astype(dtype)
     q = np.stack([b for _, b in pairs]).astype(dtype)
-    saved = (_fast_numpy.BLOCK, _fast_numpy._MIN_THREADED)
-    _fast_numpy.BLOCK, _fast_numpy._MIN_THREADED = block, 2 * block
+    saved = (_blocked.BLOCK, _blocked._MIN_THREADED)
+    _blocked.BLOCK, _blocked._MIN_THREADED = block, 2 * block
     try:
         fast = [fn(p, q) for fn in (D.kl, D.reverse_kl, D.js)]
         fast1d = [fn(p[0], q[0]) for fn in (D.kl, D.reverse_kl, D.js)]
     finally:
-        _fast_numpy.BLOCK, _fast_numpy._MIN_THREADED = saved
+        _blocked.BLOCK, _blocked._MIN_THREADED = saved
     for got, got1, fn in zip(fast, fast1d, (D.kl, D.reverse_kl, D.js), strict=True):
         want = np.asarray(fn(xs.asarray(p), xs.asarray(q)))
         assert got.dtype == dtype

@@ -1,0 +1,88 @@
+r"""Per-entry terms of an f-divergence: the one formula every array door sums.
+
+For probability vectors :math:`p, q` a record's divergence is evaluated as
+
+.. math::
+
+    D_f(P\|Q) = f(1) + \sum_i q_i\,\tilde f(p_i/q_i), \qquad
+    \tilde f(u) = f(u) - f(1) - f'(1)\,(u - 1),
+
+which equals :math:`\sum_i q_i f(p_i/q_i)` when :math:`\sum p = \sum q = 1` and has every
+term :math:`\ge 0` (:math:`\tilde f` is convex with :math:`\tilde f(1) = \tilde f'(1) = 0`),
+so sums never cancel. For KL the terms are :math:`p\log(p/q) - p + q`
+(``scipy.special.kl_div``). A :class:`Terms` object holds the terms where both
+:math:`p_i, q_i > 0`; the zero cases come from the record's limits
+(:math:`q\,\tilde f(0)` and :math:`p\,\tilde f'(\infty)`) and are added by
+:mod:`divlab.fdiv.engine`.
+
+A term is given in pieces: ``main`` is accurate wherever no ``case`` applies; each case
+is a ``(mask, piece)`` pair whose piece is used where its mask holds (the first matching
+case wins), for example a Taylor series where :math:`p \approx q` or a log-difference
+where :math:`p/q` would overflow. How the pieces are combined is a backend decision
+(:func:`divlab._array.piecewise`): masked selection on array-API backends (every piece
+sees safe inputs, so autograd gradients stay finite), index fix-ups on NumPy (a piece is
+only evaluated where it is needed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from types import ModuleType
+from typing import Any
+
+from .._array import piecewise
+
+__all__ = ["Terms", "PairKernel"]
+
+#: ``(p, q, xp) -> array`` written with ``xp`` only; ``p, q > 0`` (float64).
+PairKernel = Callable[[Any, Any, ModuleType], Any]
+
+
+@dataclass(frozen=True)
+class Terms:
+    r"""The accurate per-entry terms :math:`q\,\tilde f(p/q)` of one record (``p, q > 0``).
+
+    Parameters
+    ----------
+    main : callable
+        ``(p, q, xp) -> terms``, accurate wherever no case applies.
+    cases : tuple of (mask, piece)
+        ``mask(p, q, xp)`` selects entries for which ``piece(p, q, xp)`` is used instead.
+    scale : float
+        Constant factor (``c f`` has terms ``c`` times those of ``f``); a power of two
+        keeps the scaled terms bit-exact multiples.
+    swap : bool
+        Evaluate with ``p`` and ``q`` exchanged: the terms of :math:`D_f(Q\|P)`-type entries
+        (reverse KL from KL, Neyman from Pearson) are those of the forward entry.
+    latex : str
+        The term as a formula, for the documentation.
+
+    Examples
+    --------
+    >>> import numpy as np, array_api_compat.numpy as xp
+    >>> tv = Terms(lambda p, q, xp: 0.5 * xp.abs(p - q))
+    >>> tv.evaluate(np.array([0.2, 0.8]), np.array([0.5, 0.5]), xp).tolist()
+    [0.15, 0.15000000000000002]
+    """
+
+    main: PairKernel
+    cases: tuple[tuple[PairKernel, PairKernel], ...] = ()
+    scale: float = 1.0
+    swap: bool = False
+    latex: str = ""
+
+    def scaled(self, c: float) -> Terms:
+        """The terms of ``c f``."""
+        return replace(self, scale=self.scale * c)
+
+    def swapped(self) -> Terms:
+        """The terms of the generator :math:`u f(1/u)` (arguments exchanged)."""
+        return replace(self, swap=not self.swap)
+
+    def evaluate(self, p: Any, q: Any, xp: ModuleType) -> Any:
+        """The terms at strictly positive ``p, q`` (same shape, float64)."""
+        if self.swap:
+            p, q = q, p
+        out = piecewise(p, q, xp, self.main, self.cases)
+        return out if self.scale == 1.0 else self.scale * out
