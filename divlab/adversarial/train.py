@@ -11,7 +11,6 @@ estimate is (up to sampling error of the held-out means) a **lower bound** of
 
 from __future__ import annotations
 
-import contextlib
 import math
 import warnings
 from collections.abc import Callable
@@ -21,7 +20,15 @@ from typing import Any
 
 import numpy as np
 
-from .._array import chunk_slices, from_numpy, is_numpy, pow2_scale, scalar, sigmoid, to_numpy
+from .._array import (
+    chunk_slices,
+    from_numpy,
+    pow2_scale,
+    scalar,
+    sigmoid,
+    single_thread_blas,
+    to_numpy,
+)
 from .._validate import (
     check_choice,
     check_int,
@@ -276,18 +283,6 @@ class _Problem:
     post_step: Callable | None = None  # (state) -> state
 
 
-def _blas_limit(xp):
-    """Single-threaded BLAS for NumPy training: the critic's matrices are small, and
-    multi-threaded OpenBLAS on them is slower (badly so on a loaded machine)."""
-    if is_numpy(xp):
-        try:
-            from threadpoolctl import threadpool_limits
-        except ImportError:  # pragma: no cover - threadpoolctl is optional
-            return contextlib.nullcontext()
-        return threadpool_limits(limits=1, user_api="blas")
-    return contextlib.nullcontext()
-
-
 def _stop(answer: Any) -> bool:
     """A callback's answer: ``True`` stops training; ``None``/``False`` go on."""
     if answer is None or isinstance(answer, (bool, np.bool_)):
@@ -299,7 +294,7 @@ def _stop(answer: Any) -> bool:
 
 def _train_loop(problem, state, opt, x_tr, y_tr, *, xp, **kwargs):
     # overflow inside a diverging run yields inf/NaN, caught (with advice) at the next evaluation
-    with _blas_limit(xp), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    with single_thread_blas(xp), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         return _train_loop_inner(problem, state, opt, x_tr, y_tr, xp=xp, **kwargs)
 
 

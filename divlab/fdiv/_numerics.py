@@ -100,7 +100,7 @@ def below_act(out: Any, hi: float, xp: ModuleType) -> Any:
 
 
 def identity(v: Any, xp: ModuleType) -> Any:
-    r"""The identity activation :math:`g_f(v) = v` (entries with :math:`\operatorname{dom} f^* = \mathbb{R}`)."""
+    r"""The identity activation :math:`g_f(v) = v` (where dom f* is the real line)."""
     return v
 
 

@@ -1,4 +1,5 @@
-r"""The Amari α-divergence family, :math:`f_\alpha(u) = \dfrac{u^\alpha - 1 - \alpha(u-1)}{\alpha(\alpha-1)}`.
+r"""The Amari α-divergence family,
+:math:`f_\alpha(u) = \dfrac{u^\alpha - 1 - \alpha(u-1)}{\alpha(\alpha-1)}`.
 
 One block: the kernels of :math:`f`, :math:`f'`, :math:`f^*`, :math:`g_f`, the fused
 :math:`f^*\circ g_f` and their derivatives, the accurate per-entry terms, and the factory
@@ -99,8 +100,8 @@ def _alpha_kernels(a: float) -> tuple:
 # terms q f_a(p/q) for p, q > 0
 # ---------------------------------------------------------------------------------------
 
-#: |d| max(1, |a|) below this: the Taylor series in d = (p - q)/q
-ALPHA_SERIES = 0.01
+#: |log(p/q)| max(1, |a|) below this: the Taylor series in d = (p - q)/q
+ALPHA_SERIES = 0.0099
 #: |exponent| above this: exp of the summed logs (expm1 would overflow)
 _EXP_MAX = 700.0
 
@@ -134,29 +135,32 @@ def alpha_terms(a: float) -> Terms:
     low = a <= 0.5
     k = a if low else a - 1.0  # the exponent factor of the expm1 form
 
-    def main(p, q, xp):
-        L = log_ratio(p, q, xp)
+    def key(p, q, xp):
+        return log_ratio(p, q, xp)
+
+    def main(p, q, L, xp):
         if low:
             num = q * xp.expm1(a * L) - a * (p - q)
         else:
             num = p * xp.expm1((a - 1.0) * L) - (a - 1.0) * (p - q)
         return num / den
 
-    def big(p, q, xp):
-        return xp.abs(k * log_ratio(p, q, xp)) > _EXP_MAX
+    def big(L, xp):
+        return xp.abs(k * L) > _EXP_MAX
 
     def exp_form(p, q, xp):
         e = xp.log(q) + a * log_ratio(p, q, xp)
         return sign * _exp_inf(e - log_den, xp) - (q + a * (p - q)) / den
 
-    def near(p, q, xp):
-        return xp.abs(p - q) * max(1.0, abs(a)) < ALPHA_SERIES * q
+    def near(L, xp):  # |log(p/q)| small <=> |d| small: the Taylor series in d
+        return xp.abs(L) * max(1.0, abs(a)) < ALPHA_SERIES
 
     def series(p, q, xp):
         d = (p - q) / q
         return q * (d * d) * horner(d, coeffs)
 
     return Terms(
+        key,
         main,
         ((big, exp_form), (near, series)),
         latex=r"\frac{p^{\alpha}q^{1-\alpha} - q - \alpha(p-q)}{\alpha(\alpha-1)}",

@@ -60,10 +60,13 @@ def record_terms(fd: FDivergence) -> Terms:
         return fd.terms
     f1, fp1, f_fn = fd.f_at_1, fd.f_prime_at_1, fd.f_fn
 
-    def from_generator(p, q, xp):
-        return q * f_fn(p / q, xp) - q * f1 - fp1 * (p - q)
+    def ratio(p, q, xp):
+        return p / q
 
-    return Terms(from_generator)
+    def from_generator(p, q, u, xp):
+        return q * f_fn(u, xp) - q * f1 - fp1 * (p - q)
+
+    return Terms(ratio, from_generator)
 
 
 def bounds(fd: FDivergence) -> tuple[float, float, float]:

@@ -38,10 +38,20 @@ __all__ = ["builtin_entries"]
 
 _R = r"\frac{p}{q}"
 
-#: ``p < TINY q``: ``1 + (p - q)/q`` has lost ``p`` (log of the ratio instead).
+#: ``d = (p - q)/q < TINY - 1``: ``1 + d`` has lost ``p`` (log of the ratio instead).
 TINY = 2.0**-50
-#: ``q < HUGE p``: ``p / q`` may overflow (difference of logs instead).
-HUGE = 2.0**-1000
+#: ``|d| > BIG`` (or not finite): ``p / q`` may overflow (difference of logs instead).
+BIG = 2.0**1000
+
+
+def _rel_diff(p: Any, q: Any, xp: ModuleType) -> Any:
+    """The key of most entries: the relative difference ``d = (p - q) / q``."""
+    return (p - q) / q
+
+
+def _beyond(d: Any, xp: ModuleType) -> Any:
+    """Mask: ``|d|`` beyond ``2**1000`` or not finite (``q`` subnormal next to ``p``)."""
+    return xp.logical_not(xp.abs(d) <= BIG)
 
 
 def _one(v: Any, xp: ModuleType) -> Any:
@@ -60,11 +70,6 @@ def _sigmoid_neg(v: Any, xp: ModuleType) -> Any:
     return sigmoid(-v, xp)
 
 
-
-
-def _far(p: Any, q: Any, xp: ModuleType) -> Any:
-    """Mask: ``p / q`` or ``q / p`` beyond ``2**1000`` (ratios that may overflow)."""
-    return xp.logical_or(q < HUGE * p, p < HUGE * q)
 
 
 def _entry(name: str, display: str, kernels: tuple, derivatives: tuple, **kw: Any) -> FDivergence:
@@ -111,13 +116,12 @@ KL_COEFFS = tuple((-1.0) ** k / (k * (k - 1)) for k in range(2, 12))
 KL_SERIES = 0.01
 
 
-def _kl_main(p, q, xp):
-    diff = p - q
-    return p * xp.log1p(diff / q) - diff
+def _kl_main(p, q, d, xp):
+    return p * xp.log1p(d) - (p - q)
 
 
-def _kl_near(p, q, xp):
-    return xp.abs(p - q) < KL_SERIES * q
+def _kl_near(d, xp):
+    return xp.abs(d) < KL_SERIES
 
 
 def _kl_series(p, q, xp):
@@ -125,16 +129,12 @@ def _kl_series(p, q, xp):
     return q * (d * d) * horner(d, KL_COEFFS)
 
 
-def _kl_tiny(p, q, xp):
-    return p < TINY * q
+def _kl_tiny(d, xp):
+    return d < TINY - 1.0
 
 
 def _kl_log_ratio(p, q, xp):
     return (q - p) + p * xp.log(p / q)
-
-
-def _kl_overflow(p, q, xp):
-    return q < HUGE * p
 
 
 def _kl_log_difference(p, q, xp):
@@ -142,8 +142,9 @@ def _kl_log_difference(p, q, xp):
 
 
 KL_TERMS = Terms(
+    _rel_diff,
     _kl_main,
-    ((_kl_overflow, _kl_log_difference), (_kl_tiny, _kl_log_ratio), (_kl_near, _kl_series)),
+    ((_beyond, _kl_log_difference), (_kl_tiny, _kl_log_ratio), (_kl_near, _kl_series)),
     latex=r"p\log\frac{p}{q} - p + q",
 )
 
@@ -237,13 +238,8 @@ def _pearson_dfused(v, xp):
     return xp.where(v > -2.0, 0.5 * v + 1.0, xp.zeros_like(v))
 
 
-def _chi2_main(p, q, xp):
-    diff = p - q
-    return diff * (diff / q)  # (p - q)^2 would underflow for tiny p, q
-
-
-def _chi2_overflow(p, q, xp):
-    return q < HUGE * xp.abs(p - q)
+def _chi2_main(p, q, d, xp):
+    return (p - q) * d  # (p - q)^2 would underflow for tiny p, q
 
 
 def _chi2_log_form(p, q, xp):
@@ -252,7 +248,7 @@ def _chi2_log_form(p, q, xp):
 
 
 CHI2_TERMS = Terms(
-    _chi2_main, ((_chi2_overflow, _chi2_log_form),), latex=r"\frac{(p-q)^2}{q}"
+    _rel_diff, _chi2_main, ((_beyond, _chi2_log_form),), latex=r"\frac{(p-q)^2}{q}"
 )
 
 PEARSON = _entry(
@@ -357,9 +353,12 @@ def _hel_fused(v, xp):
     return xp.expm1(v)
 
 
-def _hel_main(p, q, xp):
+def _hel_key(p, q, xp):
     # sqrt(p) - sqrt(q) = (p - q) / (sqrt(p) + sqrt(q)): p - q is exact when p ~ q
-    t = (p - q) / (xp.sqrt(p) + xp.sqrt(q))
+    return (p - q) / (xp.sqrt(p) + xp.sqrt(q))
+
+
+def _hel_main(p, q, t, xp):
     return t * t
 
 
@@ -372,7 +371,7 @@ SQUARED_HELLINGER = _entry(
     f_prime_at_1=0.0,
     f_at_0=1.0,
     f_prime_at_inf=1.0,
-    terms=Terms(_hel_main, latex=r"\left(\sqrt p-\sqrt q\right)^2"),
+    terms=Terms(_hel_key, _hel_main, latex=r"\left(\sqrt p-\sqrt q\right)^2"),
     latex={
         "f": r"(\sqrt{u}-1)^2",
         "conjugate": r"\frac{t}{1-t}",
@@ -417,19 +416,25 @@ def _fganjs_fused(v, xp):
 
 
 #: phi(d) = sum_{k>=1} d^(2k) / (2k (2k-1))
-JS_COEFFS = tuple(1.0 / (2 * k * (2 * k - 1)) for k in range(1, 10))
-#: |d| below this: the series (truncation below 1e-18 relative)
-JS_SERIES = 0.1
+JS_COEFFS = tuple(1.0 / (2 * k * (2 * k - 1)) for k in range(1, 8))
+#: |d| below this: the series (truncation below 1e-20 relative); above it the direct form
+#: loses at most 2 eps / |d| = 1.5e-14 relative to cancellation
+JS_SERIES = 0.03
+#: |d| above this: 1 -+ d has (nearly) lost the smaller of p, q
+JS_LOPSIDED = 1.0 - 2.0**-40
 
 
-def _js_main(p, q, xp):
-    s = p + q
-    d = (p - q) / s
-    return 0.25 * s * ((1.0 + d) * xp.log1p(d) + (1.0 - d) * xp.log1p(-d))
+def _js_key(p, q, xp):
+    return (p - q) / (p + q)
 
 
-def _js_near(p, q, xp):
-    return xp.abs(p - q) < JS_SERIES * (p + q)
+def _js_main(p, q, d, xp):
+    # m phi(d) = (p log(1 + d) + q log(1 - d)) / 2, since 2p/(p+q) = 1 + d
+    return 0.5 * (p * xp.log1p(d) + q * xp.log1p(-d))
+
+
+def _js_near(d, xp):
+    return xp.abs(d) < JS_SERIES
 
 
 def _js_series(p, q, xp):
@@ -439,17 +444,18 @@ def _js_series(p, q, xp):
     return 0.5 * s * d2 * horner(d2, JS_COEFFS)
 
 
-def _js_lopsided(p, q, xp):
-    return xp.logical_or(p < TINY * q, q < TINY * p)
+def _js_lopsided(d, xp):
+    return xp.abs(d) > JS_LOPSIDED
 
 
 def _js_logs(p, q, xp):
-    # 1 -+ d has lost the smaller of p, q: the defining form (ratios <= 2, no overflow)
+    # the defining form (ratios <= 2, no overflow)
     s = p + q
     return 0.5 * (p * xp.log(2.0 * p / s) + q * xp.log(2.0 * q / s))
 
 
 JS_TERMS = Terms(
+    _js_key,
     _js_main,
     ((_js_lopsided, _js_logs), (_js_near, _js_series)),
     latex=r"\tfrac12\left(p\log\frac{2p}{p+q}+q\log\frac{2q}{p+q}\right)",
@@ -572,7 +578,9 @@ TOTAL_VARIATION = _entry(
     f_prime_at_1=0.0,
     f_at_0=0.5,
     f_prime_at_inf=0.5,
-    terms=Terms(lambda p, q, xp: 0.5 * xp.abs(p - q), latex=r"\tfrac12|p-q|"),
+    terms=Terms(
+        lambda p, q, xp: p - q, lambda p, q, d, xp: 0.5 * xp.abs(d), latex=r"\tfrac12|p-q|"
+    ),
     latex={
         "f": r"\tfrac12|u-1|",
         "conjugate": r"\begin{cases}t & -\tfrac12\le t\le\tfrac12\\ -\tfrac12 & t<-\tfrac12"
@@ -622,17 +630,23 @@ def _jeffreys_dconj(v, xp):
     return xp.where(finite, xp.exp(-y), lim)
 
 
-def _jeffreys_main(p, q, xp):  # p >= q / 2: log1p of the exact-ish relative difference
-    diff = p - q
-    return diff * xp.log1p(diff / q)
+def _jeffreys_main(p, q, d, xp):  # d >= -1/2: log1p of the relative difference
+    return (p - q) * xp.log1p(d)
 
 
-def _jeffreys_below_half(p, q, xp):
-    return p < 0.5 * q
+def _jeffreys_below_half(d, xp):
+    return d < -0.5
 
 
 def _jeffreys_ratio(p, q, xp):
-    return (p - q) * xp.log(p / q)
+    # log(p/q) from the ratio while it is a normal number, else from the logs (a
+    # subnormal ratio has lost digits)
+    r = p / q
+    ok = r > 2.0**-1000
+    one = xp.ones_like(r)
+    log_r = xp.where(ok, xp.log(xp.where(ok, r, one)),
+                     xp.log(p) - xp.log(xp.where(ok, one, q)))
+    return (p - q) * log_r
 
 
 def _jeffreys_log_difference(p, q, xp):
@@ -649,8 +663,9 @@ JEFFREYS = _entry(
     f_at_0=INF,
     f_prime_at_inf=INF,
     terms=Terms(
+        _rel_diff,
         _jeffreys_main,
-        ((_far, _jeffreys_log_difference), (_jeffreys_below_half, _jeffreys_ratio)),
+        ((_beyond, _jeffreys_log_difference), (_jeffreys_below_half, _jeffreys_ratio)),
         latex=r"(p-q)\log\frac{p}{q}",
     ),
     latex={

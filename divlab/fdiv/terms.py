@@ -15,13 +15,14 @@ so sums never cancel. For KL the terms are :math:`p\log(p/q) - p + q`
 (:math:`q\,\tilde f(0)` and :math:`p\,\tilde f'(\infty)`) and are added by
 :mod:`divlab.fdiv.engine`.
 
-A term is given in pieces: ``main`` is accurate wherever no ``case`` applies; each case
-is a ``(mask, piece)`` pair whose piece is used where its mask holds (the first matching
-case wins), for example a Taylor series where :math:`p \approx q` or a log-difference
-where :math:`p/q` would overflow. How the pieces are combined is a backend decision
-(:func:`divlab._array.piecewise`): masked selection on array-API backends (every piece
-sees safe inputs, so autograd gradients stay finite), index fix-ups on NumPy (a piece is
-only evaluated where it is needed).
+A term is given in pieces: ``key`` computes an auxiliary array once (typically the
+relative difference :math:`d`); ``main`` is accurate wherever no ``case`` applies; each
+case is a ``(mask, piece)`` pair whose piece is used where its mask (a function of the
+key) holds -- the first matching case wins -- for example a Taylor series where
+:math:`|d|` is small or a log-difference where :math:`p/q` would overflow. How the pieces
+are combined is a backend decision (:func:`divlab._array.piecewise`): masked selection on
+array-API backends (every piece sees safe inputs, so autograd gradients stay finite),
+index fix-ups on NumPy (a piece is only evaluated where it is needed).
 """
 
 from __future__ import annotations
@@ -33,10 +34,14 @@ from typing import Any
 
 from .._array import piecewise
 
-__all__ = ["Terms", "PairKernel"]
+__all__ = ["Terms", "PairKernel", "MainKernel", "Mask"]
 
 #: ``(p, q, xp) -> array`` written with ``xp`` only; ``p, q > 0`` (float64).
 PairKernel = Callable[[Any, Any, ModuleType], Any]
+#: ``(p, q, key, xp) -> array``
+MainKernel = Callable[[Any, Any, Any, ModuleType], Any]
+#: ``(key, xp) -> boolean array``
+Mask = Callable[[Any, ModuleType], Any]
 
 
 @dataclass(frozen=True)
@@ -45,10 +50,12 @@ class Terms:
 
     Parameters
     ----------
+    key : callable
+        ``(p, q, xp) -> k``, an auxiliary array computed once (e.g. ``(p - q) / q``).
     main : callable
-        ``(p, q, xp) -> terms``, accurate wherever no case applies.
+        ``(p, q, k, xp) -> terms``, accurate wherever no case applies.
     cases : tuple of (mask, piece)
-        ``mask(p, q, xp)`` selects entries for which ``piece(p, q, xp)`` is used instead.
+        ``mask(k, xp)`` selects entries for which ``piece(p, q, xp)`` is used instead.
     scale : float
         Constant factor (``c f`` has terms ``c`` times those of ``f``); a power of two
         keeps the scaled terms bit-exact multiples.
@@ -61,13 +68,14 @@ class Terms:
     Examples
     --------
     >>> import numpy as np, array_api_compat.numpy as xp
-    >>> tv = Terms(lambda p, q, xp: 0.5 * xp.abs(p - q))
+    >>> tv = Terms(lambda p, q, xp: p - q, lambda p, q, d, xp: 0.5 * xp.abs(d))
     >>> tv.evaluate(np.array([0.2, 0.8]), np.array([0.5, 0.5]), xp).tolist()
     [0.15, 0.15000000000000002]
     """
 
-    main: PairKernel
-    cases: tuple[tuple[PairKernel, PairKernel], ...] = ()
+    key: PairKernel
+    main: MainKernel
+    cases: tuple[tuple[Mask, PairKernel], ...] = ()
     scale: float = 1.0
     swap: bool = False
     latex: str = ""
@@ -84,5 +92,5 @@ class Terms:
         """The terms at strictly positive ``p, q`` (same shape, float64)."""
         if self.swap:
             p, q = q, p
-        out = piecewise(p, q, xp, self.main, self.cases)
+        out = piecewise(p, q, xp, self.key, self.main, self.cases)
         return out if self.scale == 1.0 else self.scale * out
