@@ -57,9 +57,9 @@ _LAZY: dict[str, str] = {
             "gaussian_squared_hellinger",
             "gaussian_bhattacharyya",
             "fit_gaussian",
-            "density_f_divergence",
         )
     },
+    "density_f_divergence": "divlab.densities",
     # optimal transport
     "pairwise_cost": "divlab.costs",
     **{
@@ -85,7 +85,7 @@ _LAZY: dict[str, str] = {
 }
 
 _SUBMODULES = {"adversarial", "estimators", "ot", "testing", "errors", "fdiv", "discrete",
-               "gaussian", "costs", "cli", "info"}
+               "gaussian", "densities", "costs", "cli", "info"}
 
 __all__ = sorted([*_LAZY, *_SUBMODULES, "__version__"])
 

@@ -16,8 +16,12 @@ Rules implemented here:
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from types import ModuleType
 from typing import Any
 
@@ -47,6 +51,12 @@ __all__ = [
     "pow2_scale",
     "coordinate_scale",
     "rescale_pair",
+    "as_result",
+    "is_lazy",
+    "device_pow2_scale",
+    "piecewise",
+    "pair_reduce",
+    "set_threads",
 ]
 
 _ARRAY_TYPES_NATIVE = (int, float, bool, complex, list, tuple)
@@ -119,6 +129,8 @@ def to_numpy(x: Any) -> np.ndarray:
         return x
     if isinstance(x, _ARRAY_TYPES_NATIVE) or isinstance(x, np.generic):
         return np.asarray(x)
+    if array_api_compat.is_torch_array(x):  # detached: host copies carry no gradient
+        return x.detach().cpu().numpy()
     if array_api_compat.is_cupy_array(x):
         return x.get()
     if array_api_compat.is_numpy_array(x):
@@ -144,7 +156,8 @@ def result_float_dtype(xp: ModuleType, *arrays: Any) -> Any:
         if a is None:
             continue
         dt = getattr(a, "dtype", None)
-        if dt is None or dt not in (xp.float32, getattr(xp, "float16", None)):
+        f16 = getattr(xp, "float16", None)  # np.dtype(...) == None is True for float64
+        if dt is None or not (dt == xp.float32 or (f16 is not None and dt == f16)):
             use32 = False
             break
     return xp.float32 if use32 else xp.float64
@@ -278,3 +291,516 @@ def default_chunk_rows(n_cols: int, itemsize: int = 8, budget_bytes: int = 64 * 
 def log_finfo_tiny(dtype: Any, xp: ModuleType) -> float:
     """``log`` of the smallest positive normal number of ``dtype``."""
     return math.log(float(xp.finfo(dtype).tiny))
+
+
+def piecewise(p: Any, q: Any, xp: ModuleType, key: Any, main: Any, cases: Any) -> Any:
+    """Evaluate a function of ``(p, q)`` given in pieces (see :class:`divlab.fdiv.terms.Terms`).
+
+    ``k = key(p, q, xp)`` is an auxiliary array (e.g. the relative difference); the value is
+    ``main(p, q, k, xp)`` wherever no case applies; each ``(mask, piece)`` of ``cases``
+    replaces it by ``piece(p, q, xp)`` where ``mask(k, xp)`` holds (the first matching case
+    wins).
+
+    Backend strategy: on NumPy ``key`` and ``main`` run once on every entry (warnings
+    silenced) and each piece only on the entries its mask selects (index fix-up: a Taylor
+    series or a log-difference costs nothing where it is not needed). Elsewhere every piece
+    runs on the whole array with the entries of the other pieces replaced by
+    ``(p, q) = (2, 1)`` (finite and warning-free for every piece: ``p - q = 1``,
+    ``p / q = 2``), and the results are selected with ``where``: no data-dependent shapes
+    (Dask, jit), and autograd gradients of the unselected pieces stay finite (no
+    ``0 * inf``).
+    """
+    if is_numpy(xp):
+        with np.errstate(all="ignore"):
+            k = key(p, q, xp)
+            out = np.asarray(main(p, q, k, xp), dtype=np.float64)
+            if np.may_share_memory(out, p) or np.may_share_memory(out, q):
+                out = out.copy()
+            flat_p, flat_q, flat_out = p.reshape(-1), q.reshape(-1), out.reshape(-1)
+            taken = None  # indices claimed by earlier cases (usually none)
+            for mask, piece in cases:
+                m = np.asarray(mask(k, xp)).reshape(-1)
+                idx = np.flatnonzero(m)
+                if taken is not None and idx.size:
+                    idx = np.setdiff1d(idx, taken, assume_unique=True)
+                if 2 * idx.size > flat_out.size and taken is None:  # most entries: no gather
+                    np.copyto(flat_out, np.asarray(piece(flat_p, flat_q, xp)).reshape(-1),
+                              where=m)
+                elif idx.size:
+                    flat_out[idx] = piece(flat_p[idx], flat_q[idx], xp)
+                if idx.size:
+                    taken = idx if taken is None else np.union1d(taken, idx)
+        return out
+    if not cases:
+        return main(p, q, key(p, q, xp), xp)
+    one, two = xp.ones_like(p), xp.full_like(p, 2.0)
+    k = key(p, q, xp)
+    masks = []
+    taken = None
+    for mask, _ in cases:
+        m = mask(k, xp)
+        if taken is not None:
+            m = xp.logical_and(m, xp.logical_not(taken))
+        masks.append(m)
+        taken = m if taken is None else xp.logical_or(taken, m)
+    ps, qs = xp.where(taken, two, p), xp.where(taken, one, q)
+    out = main(ps, qs, key(ps, qs, xp), xp)
+    for m, (_, piece) in zip(masks, cases, strict=True):
+        val = piece(xp.where(m, p, two), xp.where(m, q, one), xp)
+        out = xp.where(m, val, out)
+    return out
+
+
+#: Entries per block of the NumPy row reduction (16 K float64 = 128 KiB per temporary:
+#: measured 3x faster per entry than 32 K or more, where temporaries leave the cache).
+BLOCK = 1 << 14
+_MIN_THREADED = 4 * BLOCK
+_n_threads = max(1, min(2, os.cpu_count() or 1))
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def set_threads(n: int) -> int:
+    """Threads used by the NumPy row reductions (1 or more); returns the previous value."""
+    global _n_threads
+    old = _n_threads
+    _n_threads = max(1, int(n))
+    return old
+
+
+def _get_pool() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="divlab")
+        return _pool
+
+
+def pair_reduce(
+    p: Any, q: Any, xp: ModuleType, block: Any, *, additive: bool = True
+) -> tuple[tuple[Any, ...], tuple]:
+    """Row reduction of two same-shape 2-D arrays, with the statistics of their values.
+
+    ``block(p, q, xp, positive)`` maps float64 arrays of shape ``(r, n)`` to a tuple of
+    per-row arrays of shape ``(r,)`` that are *additive* over column blocks (sums);
+    ``positive`` says every entry of both blocks is known to be > 0 (with
+    ``additive=False`` the rows are reduced whole, e.g. for a log-sum-exp). Returns
+    ``(parts, (sum_p, sum_q, min_p, min_q))``: the per-row results (float64), the row
+    sums and the overall minima of the inputs (NaN if an entry is NaN), from which the
+    caller checks the inputs without another pass.
+
+    Backend strategy: NumPy runs cache-sized blocks of about 64 K entries in up to two
+    threads (ufuncs release the GIL), casting float32 blocks to float64 on the fly and
+    passing ``positive=True`` for blocks without zeros; any other namespace evaluates
+    ``block`` once on the whole arrays in float64 (lazily on Dask, on the device on CuPy).
+    """
+    if is_numpy(xp) and additive:
+        return _numpy_pair_reduce(np.asarray(p), np.asarray(q), xp, block)
+    f64 = xp.float64
+    p = xp.astype(p, f64, copy=False) if p.dtype != f64 else p
+    q = xp.astype(q, f64, copy=False) if q.dtype != f64 else q
+    with np.errstate(all="ignore"):  # NumPy only: invalid input shows up in the stats
+        parts = block(p, q, xp, False)
+        stats = (xp.sum(p, axis=-1), xp.sum(q, axis=-1), xp.min(p), xp.min(q))
+    return parts, stats
+
+
+def _units(rows: int, n: int) -> list[tuple[int, int, int, int]]:
+    """Work units ``(r0, r1, c0, c1)`` of about BLOCK entries each."""
+    if n >= BLOCK:
+        return [(r, r + 1, c, min(c + BLOCK, n)) for r in range(rows) for c in range(0, n, BLOCK)]
+    step = max(1, BLOCK // n)
+    return [(r, min(r + step, rows), 0, n) for r in range(0, rows, step)]
+
+
+def _numpy_worker(P, Q, units, block, xp):
+    out = []
+    cast = not (P.dtype == np.float64 and Q.dtype == np.float64 and P.flags.c_contiguous
+                and Q.flags.c_contiguous)
+    bp = np.empty(BLOCK, dtype=np.float64) if cast else None
+    bq = np.empty(BLOCK, dtype=np.float64) if cast else None
+    with np.errstate(all="ignore"):  # errstate is per thread: set it here
+        for r0, r1, c0, c1 in units:
+            pc, qc = P[r0:r1, c0:c1], Q[r0:r1, c0:c1]
+            if cast:
+                size = pc.size
+                pv, qv = bp[:size].reshape(pc.shape), bq[:size].reshape(qc.shape)
+                np.copyto(pv, pc)
+                np.copyto(qv, qc)
+                pc, qc = pv, qv
+            pmin = np.minimum.reduce(pc, axis=None)
+            qmin = np.minimum.reduce(qc, axis=None)
+            positive = bool(pmin > 0 and qmin > 0)
+            parts = block(pc, qc, xp, positive)
+            out.append((parts, np.add.reduce(pc, axis=1), np.add.reduce(qc, axis=1), pmin, qmin))
+    return out
+
+
+_allocator_ready = False
+
+
+def _prepare_allocator() -> None:
+    """Free one 2 MiB array, once per process, before the blocked loops.
+
+    glibc's malloc serves requests of 128 KiB and more with ``mmap`` (or trims the heap
+    below them) until a chunk that large has been freed, after which its thresholds rise
+    to that size. Until then every 128 KiB temporary of a block costs fresh page faults:
+    measured 25 ns instead of 5 ns per entry for the JS terms. Freeing one large array
+    moves the thresholds once and for all (other allocators are unaffected)."""
+    global _allocator_ready
+    if not _allocator_ready:
+        scratch = np.ones(1 << 18)
+        del scratch
+        _allocator_ready = True
+
+
+def _numpy_pair_reduce(P: np.ndarray, Q: np.ndarray, xp: ModuleType, block: Any):
+    _prepare_allocator()
+    rows, n = P.shape
+    units = _units(rows, n)
+    nthreads = _n_threads if (P.size >= _MIN_THREADED and len(units) > 1) else 1
+    if nthreads == 1:
+        results = _numpy_worker(P, Q, units, block, xp)
+    else:
+        k = math.ceil(len(units) / nthreads)
+        groups = [units[i : i + k] for i in range(0, len(units), k)]
+        futs = [_get_pool().submit(_numpy_worker, P, Q, g, block, xp) for g in groups]
+        results = [r for f in futs for r in f.result()]
+    nparts = len(results[0][0])
+    parts = [np.zeros(rows) for _ in range(nparts)]
+    sp, sq = np.zeros(rows), np.zeros(rows)
+    pmin = qmin = math.inf
+    for (r0, r1, _, _), (vals, a, b, mp, mq) in zip(units, results, strict=True):
+        for acc, v in zip(parts, vals, strict=True):
+            acc[r0:r1] += v
+        sp[r0:r1] += a
+        sq[r0:r1] += b
+        pmin = mp if (mp != mp or pmin != pmin) else min(pmin, mp)  # NaN sticks
+        qmin = mq if (mq != mq or qmin != qmin) else min(qmin, mq)
+    return tuple(parts), (sp, sq, np.float64(pmin), np.float64(qmin))
+
+
+def single_thread_blas(xp: ModuleType) -> Any:
+    """Context manager: one BLAS thread for NumPy (small matrices, e.g. critic training, are
+    slower with multi-threaded OpenBLAS, badly so on a loaded machine); a no-op elsewhere
+    or without ``threadpoolctl``."""
+    if is_numpy(xp):
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:  # pragma: no cover - threadpoolctl is optional
+            return contextlib.nullcontext()
+        return threadpool_limits(limits=1, user_api="blas")
+    return contextlib.nullcontext()
+
+
+def is_lazy(xp: ModuleType) -> bool:
+    """True for namespaces whose arrays are lazy task graphs (Dask): reading a value back
+    to the host there means computing the whole graph, so checks are embedded instead."""
+    return array_api_compat.is_dask_namespace(xp)
+
+
+def as_result(x: Any, xp: ModuleType) -> Any:
+    """The result convention of every scalar- or array-valued public function.
+
+    NumPy input: a NumPy scalar of the array's float dtype for 0-d results (as SciPy
+    returns), the array itself otherwise. Any other namespace: the array unchanged (a 0-d
+    array of that namespace, on its device), so that results stay lazy (Dask), on the GPU
+    (CuPy) or in the autograd graph (PyTorch).
+
+    Examples
+    --------
+    >>> import numpy as np, array_api_compat.numpy as xp
+    >>> r = as_result(xp.asarray(1.5, dtype=xp.float32), xp)
+    >>> type(r).__name__, r
+    ('float32', np.float32(1.5))
+    """
+    if is_numpy(xp):
+        x = np.asarray(x)
+        return x[()] if x.ndim == 0 else x
+    return x
+
+
+def device_pow2_scale(smax: Any, xp: ModuleType, *, power: float = 1.0) -> Any:
+    """:func:`coordinate_scale` computed on the device: a 0-d array, no host read.
+
+    ``smax`` is a 0-d array (``max|coordinate|``). The result is exactly ``1`` while
+    ``smax`` lies in the range where ``|x - y|**power`` neither overflows nor underflows
+    (bit-identical results), else the power of two ``2**floor(log2(smax))``: dividing by it
+    is exact. Works lazily (Dask), on the GPU and under autograd (the scale is a constant).
+    """
+    dt = smax.dtype
+    wide = float(xp.finfo(dt).max) > 1e300
+    e = min(50.0, 150.0 / power) if wide else min(10.0, 30.0 / power)
+    lo, hi = 10.0**-e, 10.0**e
+    ok = (smax >= lo) & (smax <= hi) | ~((smax > 0) & (smax < math.inf))
+    return xp.where(ok, xp.ones_like(smax), pow2_floor(smax, xp))
+
+
+# --------------------------------------------------------------------------------------------
+# Device-side exact rescaling and per-namespace strategies used by divlab.ot, divlab.gaussian
+# and divlab.costs (each chooses its implementation here, never in the domain module).
+# --------------------------------------------------------------------------------------------
+def pow2_floor(v: Any, xp: ModuleType) -> Any:
+    """The largest power of two ``<= v``, elementwise, on the device (no host read).
+
+    Exact for every finite ``v > 0`` of the dtype, subnormal numbers and the top of the range
+    included: ``log2`` of a number just below ``2**k`` may round up to ``k`` (corrected here),
+    and ``2**1024`` (``2**128`` in float32) is never formed. ``1`` where ``v`` is 0, negative,
+    infinite or NaN. Dividing by the result is exact; under autograd it is a constant (zero
+    gradient, never NaN).
+
+    Examples
+    --------
+    >>> import numpy as np, array_api_compat.numpy as xp
+    >>> float(pow2_floor(xp.asarray(1e300), xp)) == 2.0**996
+    True
+    >>> float(pow2_floor(xp.asarray(np.finfo(np.float64).max), xp)) == 2.0**1023
+    True
+    """
+    dt = v.dtype
+    dev = device_of(v)
+    top = float(math.frexp(float(xp.finfo(dt).max))[1] - 1)  # 1023 (float64), 127 (float32)
+    ok = (v > 0) & (v < math.inf)
+    one = xp.ones_like(v)
+    safe = xp.where(ok, v, one)
+    e = xp.minimum(xp.floor(xp.log2(safe)), xp.asarray(top, dtype=dt, device=dev))
+    s = xp.pow(xp.asarray(2.0, dtype=dt, device=dev), e)
+    s = xp.where(s > safe, s / 2, s)
+    return xp.where(ok, s, one)
+
+
+def device_rescale_pair(x: Any, y: Any, xp: ModuleType, *, power: float = 1.0
+                        ) -> tuple[Any, Any, Any]:
+    """:func:`rescale_pair` without the host read: ``(x / s, y / s, s)``, ``s`` a 0-d array.
+
+    ``s`` is :func:`device_pow2_scale` of ``max(max|x|, max|y|)``: exactly ``1`` for ordinary
+    data (bit-identical results), else a power of two (the divisions are exact), so that
+    ``|x - y|**power`` neither overflows nor underflows. The maximum is first capped at the
+    largest power of two of the dtype, which changes no decision and keeps
+    ``2**floor(log2(max))`` representable when the data reach the float maximum. Works
+    lazily (Dask), on the GPU and under autograd (``s`` is a constant).
+
+    Examples
+    --------
+    >>> import numpy as np, array_api_compat.numpy as xp
+    >>> x, y, s = device_rescale_pair(np.array([1e300]), np.array([-3e299]), xp)
+    >>> float(s) == 2.0**996, float(x[0] * s)
+    (True, 1e+300)
+    """
+    smax = xp.maximum(xp.max(xp.abs(x)), xp.max(xp.abs(y)))
+    s = device_pow2_scale(smax, xp, power=power)
+    return x / s, y / s, s
+
+
+def solve_lower_triangular(lower: Any, b: Any, xp: ModuleType) -> Any:
+    """Solve ``lower @ z = b`` for a lower-triangular ``lower`` and a 2-D ``b``.
+
+    SciPy's ``solve_triangular`` for NumPy, ``torch.linalg.solve_triangular`` for PyTorch
+    (differentiable), ``xp.linalg.solve`` otherwise (CuPy, ``array_api_strict``, ...).
+
+    Examples
+    --------
+    >>> import numpy as np, array_api_compat.numpy as xp
+    >>> solve_lower_triangular(np.array([[2.0, 0.0], [1.0, 1.0]]), np.array([[2.0], [3.0]]), xp)
+    array([[1.],
+           [2.]])
+    """
+    if is_numpy(xp):
+        from scipy.linalg import solve_triangular
+
+        return solve_triangular(lower, b, lower=True, check_finite=False)
+    if array_api_compat.is_torch_namespace(xp):
+        import torch
+
+        return torch.linalg.solve_triangular(lower, b, upper=False)
+    return xp.linalg.solve(lower, b)
+
+
+def cdist(x: Any, y: Any, xp: ModuleType, *, metric: str, r: float = 2.0,
+          generic: Any) -> Any:
+    """Pairwise distances ``(n, m)`` between the rows of ``x`` and ``y``, in ``x``'s dtype.
+
+    On NumPy, :func:`scipy.spatial.distance.cdist` in float64 (exact coordinate differences,
+    compiled loops); for every other namespace ``generic(x, y)``, the ``xp`` implementation
+    of the caller (:func:`divlab.costs.pairwise_cost_unchecked`), which owns the formula.
+    ``metric`` is a SciPy metric name (``"minkowski"`` uses the order ``r``).
+
+    Examples
+    --------
+    >>> import numpy as np, array_api_compat.numpy as xp
+    >>> cdist(np.zeros((1, 2)), np.array([[3.0, 4.0]]), xp, metric="euclidean", generic=None)
+    array([[5.]])
+    """
+    if is_numpy(xp):
+        from scipy.spatial.distance import cdist as _cdist
+
+        kw: dict[str, Any] = {"p": r} if metric == "minkowski" else {}
+        out = _cdist(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64),
+                     metric=metric, **kw)
+        return xp.asarray(out if out.dtype == x.dtype else out.astype(x.dtype))
+    return generic(x, y)
+
+
+def lse_softmax(pot: Any, c: Any, logw: Any, w: Any, eps: float, axis: int, xp: ModuleType,
+                *, floor: float) -> tuple[Any, Any]:
+    r"""Fused log-sum-exp and weighted softmax over one axis of an ``(n, m)`` matrix ``c``.
+
+    With :math:`e = (\mathrm{pot} - c)/\varepsilon + \log w'` (``pot`` and ``logw`` indexed
+    by ``axis`` and broadcast along the other axis), returns
+    ``(-eps * LSE_axis(e), w * softmax_axis(e))``, ``w`` indexed by the other axis, with the
+    kernel entries below ``floor`` set to 0 (no subnormal numbers). One pass of ``exp``. On
+    NumPy it runs in place on a single ``(n, m)`` array (5-7x faster at n = 4000 than eight
+    temporaries); elsewhere with ``xp`` operations; same arithmetic, same numbers.
+
+    Examples
+    --------
+    >>> import numpy as np, array_api_compat.numpy as xp
+    >>> pot, k = lse_softmax(np.zeros(2), np.zeros((1, 2)), np.log([0.5, 0.5]), np.ones(1),
+    ...                      1.0, 1, xp, floor=0.0)
+    >>> float(pot[0]), k.tolist()
+    (-0.0, [[0.5, 0.5]])
+    """
+    if is_numpy(xp):
+        if axis == 1:
+            e = np.subtract(pot[None, :], c)
+            e /= eps
+            e += logw[None, :]
+        else:
+            e = np.subtract(pot[:, None], c)
+            e /= eps
+            e += logw[:, None]
+        mx = e.max(axis=axis, keepdims=True)
+        e -= mx
+        np.exp(e, out=e)
+        tot = e.sum(axis=axis, keepdims=True)
+        new = (-eps * (np.log(tot) + mx)).reshape(-1)
+        e *= w.reshape(tot.shape) / tot
+        np.putmask(e, e < floor, 0.0)
+        return new, e
+    if axis == 1:
+        e = (pot[None, :] - c) / eps + logw[None, :]
+    else:
+        e = (pot[:, None] - c) / eps + logw[:, None]
+    mx = xp.max(e, axis=axis, keepdims=True)
+    ex = xp.exp(e - mx)
+    tot = xp.sum(ex, axis=axis, keepdims=True)
+    new = -eps * (xp.log(tot) + mx)
+    g = ex * (xp.reshape(w, tot.shape) / tot)
+    return xp.reshape(new, (-1,)), xp.where(g < floor, xp.zeros_like(g), g)
+
+
+def diag_scale(u: Any, k: Any, v: Any, xp: ModuleType) -> Any:
+    """``diag(u) @ k @ diag(v)`` as ``u[:, None] * k * v[None, :]`` (in place on NumPy: one
+    ``(n, m)`` temporary instead of two; the same products, the same numbers)."""
+    if is_numpy(xp):
+        out = k * u[:, None]
+        out *= v[None, :]
+        return out
+    return u[:, None] * k * v[None, :]
+
+
+def vdot(a: Any, b: Any, xp: ModuleType) -> Any:
+    """``sum(a * b)`` over all entries, a 0-d result: ``numpy.vdot`` on NumPy (no temporary
+    of the size of ``a``), ``xp.sum(a * b)`` elsewhere."""
+    if is_numpy(xp):
+        return np.vdot(a, b)
+    return xp.sum(a * b)
+
+
+# --------------------------------------------------------------------------------------------
+# Host reads and nearest-neighbour search for the sample estimators (divlab.estimators): the
+# NumPy fast paths are chosen here, never in the estimator modules.
+# --------------------------------------------------------------------------------------------
+def host_float64(x: Any, xp: ModuleType) -> np.ndarray:
+    """A host NumPy float64 array with the values of ``x`` (for CPU-only algorithms: kd-trees,
+    resampling tables, POT's simplex).
+
+    NumPy input makes no round trip (and no copy when ``x`` already is float64); any other
+    namespace makes exactly one :func:`to_numpy` transfer. Callers must not write into the
+    result (it may be the caller's array).
+    """
+    if is_numpy(xp):
+        return np.asarray(x, dtype=np.float64)
+    return np.asarray(to_numpy(x), dtype=np.float64)
+
+
+def host_floats(xp: ModuleType, *values: Any) -> tuple[float, ...]:
+    """Python floats of several 0-d arrays (or numbers) of namespace ``xp``, read together.
+
+    NumPy: ``float`` of each (no transfer). Any other namespace: the arrays are cast to
+    float64 (exact), stacked on their device and copied with one :func:`to_numpy` (one device
+    sync, one Dask compute) instead of one :func:`scalar` per value.
+
+    Examples
+    --------
+    >>> import numpy as np, array_api_compat.numpy as xp
+    >>> host_floats(xp, np.float32(0.5), xp.asarray(True), 2)
+    (0.5, 1.0, 2.0)
+    """
+    if is_numpy(xp):
+        return tuple(float(v) for v in values)
+    pos = [i for i, v in enumerate(values) if _is_array_like(v) and not isinstance(v, np.generic)]
+    out = [float(v) if i not in pos else 0.0 for i, v in enumerate(values)]
+    if pos:
+        parts = [xp.reshape(xp.astype(values[i], xp.float64), (1,)) for i in pos]
+        host = to_numpy(xp.concat(parts) if len(parts) > 1 else parts[0])
+        for j, i in enumerate(pos):
+            out[i] = float(host[j])
+    return tuple(out)
+
+
+def knn_table(
+    ref: np.ndarray, query: np.ndarray | None, k: int, *, tree: Any = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Host k-NN table: distances and indices of the ``k`` nearest rows of ``ref`` to each
+    query row (:class:`scipy.spatial.cKDTree`, ``workers=-1``), float64/int64, shape (nq, k),
+    sorted by distance; ``k`` is clipped to the number of available points.
+
+    ``query=None`` means "query = ref, excluding each point itself" (its own index is
+    removed even when duplicates tie at distance 0). ``tree`` reuses a tree built on ``ref``.
+    """
+    from scipy.spatial import cKDTree
+
+    self_query = query is None
+    q = ref if self_query else query
+    tree = cKDTree(ref) if tree is None else tree
+    kk = min(k + 1 if self_query else k, ref.shape[0])
+    dist, idx = tree.query(q, k=kk, workers=-1)
+    dist = np.asarray(dist, dtype=np.float64).reshape(q.shape[0], kk)
+    idx = np.asarray(idx, dtype=np.int64).reshape(q.shape[0], kk)
+    if self_query:
+        own = idx == np.arange(q.shape[0])[:, None]
+        missing = ~own.any(axis=1)
+        own[missing, -1] = True  # more than kk exact duplicates: drop the last one instead
+        dist = dist[~own].reshape(q.shape[0], kk - 1)
+        idx = idx[~own].reshape(q.shape[0], kk - 1)
+    return dist, idx
+
+
+def knn_kth_distance(ref: Any, query: Any, k: int, xp: ModuleType, *, pairwise: Any) -> Any:
+    """Euclidean distance from each query row to its ``k``-th nearest row of ``ref``, (nq,).
+
+    ``query=None`` means "query = ref, excluding each point itself"; ``1 <= k`` must not
+    exceed the number of available neighbours. Strategy: on NumPy a kd-tree
+    (:func:`knn_table`, float64); on every other namespace a brute-force search in row blocks
+    with ``xp`` operations (memory O(block * n_ref), stays on the device, differentiable),
+    where ``pairwise(q_block, ref)`` gives the squared distances (the caller's formula,
+    :func:`divlab.costs.pairwise_cost_unchecked`).
+    """
+    if is_numpy(xp):
+        q = None if query is None else np.asarray(query, dtype=np.float64)
+        return knn_table(np.asarray(ref, dtype=np.float64), q, k)[0][:, -1]
+    self_query = query is None
+    q = ref if self_query else query
+    n_ref = ref.shape[0]
+    rows = default_chunk_rows(n_ref, 8, 32 * 2**20)
+    out = []
+    for sl in chunk_slices(q.shape[0], rows):
+        d2 = pairwise(q[sl, :], ref)
+        if self_query:
+            r = xp.reshape(xp.arange(sl.start, sl.stop), (-1, 1))
+            c = xp.reshape(xp.arange(n_ref), (1, -1))
+            d2 = xp.where(r == c, xp.full_like(d2, float("inf")), d2)
+        out.append(xp.sort(d2, axis=1)[:, k - 1])
+    d2 = xp.concat(out, axis=0) if len(out) > 1 else out[0]
+    return xp.sqrt(xp.maximum(d2, xp.zeros_like(d2)))

@@ -18,16 +18,20 @@ problem is known to exist, so the happy path costs a handful of reductions.
 
 from __future__ import annotations
 
+import math
 import numbers
+from collections.abc import Callable
+from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 
-from ._array import array_namespace, to_numpy
+from ._array import array_namespace, is_lazy, to_numpy
 from .errors import (
     DTypeError,
     EmptyInputError,
+    InputError,
     NegativeValueError,
     NonFiniteError,
     NormalizationError,
@@ -37,6 +41,12 @@ from .errors import (
 
 __all__ = [
     "check_bool",
+    "check_broadcastable",
+    "check_cost_matrix",
+    "broadcast_probability_pair",
+    "ProbabilityPair",
+    "probability_pair_problem",
+    "settle",
     "NORMALIZATION_RTOL",
     "as_float_array",
     "check_finite",
@@ -94,7 +104,8 @@ def as_float_array(x: Any, name: str, xp: ModuleType | None = None) -> Any:
         raise DTypeError(f"`{name}` has dtype {np_dt}, which is not numeric; pass real numbers")
     try:
         if xp.isdtype(dt, "real floating"):
-            if dt == getattr(xp, "float16", None):
+            f16 = getattr(xp, "float16", None)  # not every namespace has it (Dask's: no)
+            if f16 is not None and dt == f16:
                 return xp.astype(x, xp.float32)
             return x
         if xp.isdtype(dt, "complex floating"):
@@ -260,6 +271,190 @@ def check_probability_pair(
     return xp, p, q
 
 
+def check_broadcastable(a: Any, b: Any, names: tuple[str, str] = ("p", "q")) -> tuple[int, ...]:
+    """The broadcast shape of ``a`` and ``b`` (NumPy rules), or :class:`ShapeMismatchError`
+    showing both shapes."""
+    sa, sb = tuple(a.shape), tuple(b.shape)
+    out = []
+    for i in range(1, max(len(sa), len(sb)) + 1):
+        da = sa[-i] if i <= len(sa) else 1
+        db = sb[-i] if i <= len(sb) else 1
+        if da != db and 1 not in (da, db):
+            raise ShapeMismatchError(
+                f"`{names[0]}` and `{names[1]}` must have the same shape or shapes that "
+                f"broadcast, got {sa} and {sb}"
+            )
+        out.append(db if da == 1 else da)
+    return tuple(reversed(out))
+
+
+@dataclass(frozen=True)
+class ProbabilityPair:
+    """Two probability arrays prepared for a row reduction (see
+    :func:`broadcast_probability_pair`): broadcast, the reduced axis moved last, reshaped
+    to ``(rows, n)``. The value checks are not done yet: they come from the statistics of
+    the reduction itself (:meth:`ok`), so that no extra pass reads the data."""
+
+    xp: ModuleType
+    p: Any  # broadcast arrays (reduced axis in place), for diagnostics
+    q: Any
+    p2: Any  # (rows, n)
+    q2: Any
+    axis: int
+    normalize: bool
+    names: tuple[str, str]
+    rtol: tuple[float, float]
+    batch_shape: tuple[int, ...]
+    out_dtype: Any
+
+    def ok(self, stats: tuple[Any, Any, Any, Any]) -> Any:
+        """0-d boolean array: both inputs finite, >= 0, normalised (from ``stats``)."""
+        xp = self.xp
+        sp, sq, pmin, qmin = stats
+        dp = xp.max(xp.abs(sp - 1.0))
+        dq = xp.max(xp.abs(sq - 1.0))
+        return (pmin >= 0) & (qmin >= 0) & (dp <= self.rtol[0]) & (dq <= self.rtol[1])
+
+    def problem_code(self, stats: tuple[Any, Any, Any, Any]) -> Any:
+        """0-d integer array: 0 if valid, else the index of the first problem in
+        :data:`PROBLEMS` (used where the check runs inside a lazy task graph)."""
+        xp = self.xp
+        sp, sq, pmin, qmin = stats
+        code = xp.zeros((), dtype=xp.int64)
+        checks = []
+        for s, m, rtol in ((sp, pmin, self.rtol[0]), (sq, qmin, self.rtol[1])):
+            finite = xp.isfinite(m) & xp.all(xp.isfinite(s))
+            checks += [~finite, m < 0, xp.any(s == 0), xp.max(xp.abs(s - 1.0)) > rtol]
+        for i in reversed(range(len(checks))):
+            code = xp.where(checks[i], xp.asarray(i + 1, dtype=xp.int64), code)
+        return code
+
+    def finish(
+        self, rows: Any, *, keepdims: bool, scale: float | None, transform: Any = None
+    ) -> Any:
+        """Row results (float64) -> the batch shape, in ``base``, through ``transform``
+        (e.g. a square root, still in float64), in the output dtype."""
+        xp = self.xp
+        if scale is not None:
+            rows = rows / scale
+        if transform is not None:
+            rows = transform(rows, xp)
+        if self.out_dtype != rows.dtype:  # beyond the output's range: inf, no cast warning
+            big = float(xp.finfo(self.out_dtype).max)
+            inf = xp.where(rows > 0, xp.full_like(rows, math.inf), xp.full_like(rows, -math.inf))
+            rows = xp.where(xp.abs(rows) > big, inf, rows)
+            rows = xp.astype(rows, self.out_dtype)
+        shape = list(self.batch_shape)
+        if keepdims:
+            shape.insert(self.axis, 1)
+        return xp.reshape(rows, tuple(shape))
+
+
+#: messages of :meth:`ProbabilityPair.problem_code` (argument name filled in)
+PROBLEMS = (
+    (NonFiniteError, "`{}` contains NaN or +-inf entries"),
+    (NegativeValueError, "`{}` has a negative entry; probabilities must be >= 0"),
+    (EmptyInputError, "`{}` has a slice with zero total mass"),
+    (NormalizationError, "`{}` does not sum to 1 along the axis; pass normalize=True to rescale"),
+)
+
+
+def problem_error(code: int, names: tuple[str, str]) -> InputError:
+    """The error for a nonzero :meth:`ProbabilityPair.problem_code`."""
+    cls, msg = PROBLEMS[(code - 1) % len(PROBLEMS)]
+    return cls(msg.format(names[(code - 1) // len(PROBLEMS)]))
+
+
+def broadcast_probability_pair(
+    p: Any,
+    q: Any,
+    *,
+    axis: Any = -1,
+    normalize: bool = False,
+    names: tuple[str, str] = ("p", "q"),
+    xp: ModuleType | None = None,
+) -> ProbabilityPair:
+    """Structural checks of two probability arrays (dtype, dimensions, broadcasting, axis,
+    emptiness) and their preparation for a row reduction along ``axis``.
+
+    ``p`` and ``q`` broadcast against each other as in NumPy (``axis`` refers to the
+    broadcast shape). The value checks are deferred to :meth:`ProbabilityPair.ok`.
+    """
+    xp = xp or array_namespace(p, q)
+    rtol = (max(NORMALIZATION_RTOL, _storage_eps(p)), max(NORMALIZATION_RTOL, _storage_eps(q)))
+    p = as_float_array(p, names[0], xp)
+    q = as_float_array(q, names[1], xp)
+    for x, name in ((p, names[0]), (q, names[1])):
+        if x.ndim == 0:
+            raise ShapeMismatchError(f"`{name}` must be at least 1-D, got a scalar")
+    shape = check_broadcastable(p, q, names)
+    ax = check_axis(axis, len(shape))
+    for x, name in ((p, names[0]), (q, names[1])):
+        check_not_empty(x, name)
+    out_dtype = xp.float32 if (p.dtype == xp.float32 and q.dtype == xp.float32) else xp.float64
+    if tuple(p.shape) != shape or tuple(q.shape) != shape:
+        p, q = xp.broadcast_arrays(p, q)
+    if normalize:
+        with np.errstate(all="ignore"):  # invalid input shows up as NaN in the statistics
+            p = normalize_mass(p, xp, axis=ax)
+            q = normalize_mass(q, xp, axis=ax)
+    batch = tuple(s for i, s in enumerate(shape) if i != ax)
+    n = shape[ax]
+    p2, q2 = p, q
+    if ax != len(shape) - 1:
+        p2, q2 = xp.moveaxis(p2, ax, -1), xp.moveaxis(q2, ax, -1)
+    if len(shape) != 2:
+        rows = math.prod(batch)
+        p2, q2 = xp.reshape(p2, (rows, n)), xp.reshape(q2, (rows, n))
+    return ProbabilityPair(xp, p, q, p2, q2, ax, normalize, names, rtol, batch, out_dtype)
+
+
+def probability_pair_problem(pair: ProbabilityPair) -> None:
+    """Raise the specific error for an invalid pair (the full checks, on the host)."""
+    for x, name, rtol in ((pair.p, pair.names[0], pair.rtol[0]),
+                          (pair.q, pair.names[1], pair.rtol[1])):
+        check_probability(x, name, xp=pair.xp, axis=pair.axis, rtol=rtol)
+
+
+def settle(
+    result: Any,
+    ok: Any,
+    xp: ModuleType,
+    diagnose: Callable[[], None],
+    code: Callable[[], Any],
+    names: tuple[str, str] = ("p", "q"),
+) -> Any:
+    """Apply a deferred input check to ``result``.
+
+    Eager backends read the 0-d flag ``ok`` back once; if it is false, ``diagnose()``
+    raises the specific error. Lazy backends (Dask) get the check embedded in the task
+    graph: computing the result raises the error of ``code()`` (a 0-d problem code), so
+    the call returns at once and the data are read in a single pass.
+    """
+    if is_lazy(xp):
+        return _embed_check(result, code(), names)
+    if not bool(ok):
+        diagnose()
+    return result
+
+
+def _raise_on_problem(block: Any, code: Any, names: tuple[str, str]) -> Any:
+    c = int(np.asarray(code))
+    if c:
+        raise problem_error(c, names)
+    return block
+
+
+def _embed_check(result: Any, code: Any, names: tuple[str, str]) -> Any:
+    import dask.array as da
+
+    ind = tuple(range(result.ndim))
+    return da.blockwise(
+        _raise_on_problem, ind, result, ind, code, (), names, None,
+        dtype=result.dtype, meta=getattr(result, "_meta", None),
+    )
+
+
 def check_samples(x: Any, name: str = "x", *, xp: ModuleType | None = None, min_n: int = 1) -> Any:
     """Validate a sample set and return it as a 2-D float array of shape ``(n, d)``.
 
@@ -406,3 +601,71 @@ def check_rng(rng: Any) -> np.random.Generator:
     raise ParameterError(
         f"`rng` must be None, an int seed or a numpy.random.Generator, got {type(rng).__name__}"
     )
+
+
+def check_cost_matrix(
+    cost: Any, name: str = "cost", *, xp: ModuleType | None = None, allow_posinf: bool = True
+) -> Any:
+    r"""Validate a ground-cost matrix :math:`C \in (\mathbb R \cup \{+\infty\})^{n \times m}`.
+
+    The one cost-matrix check of every transport solver (:func:`divlab.emd`,
+    :func:`divlab.sinkhorn`, :func:`divlab.ot.dual_lp`). Checks, in order: numeric dtype
+    (:func:`as_float_array`), 2-D, not empty, no NaN, no ``-inf`` (the transport problem
+    would be unbounded) and, unless ``allow_posinf``, no ``+inf`` (``+inf`` marks a
+    forbidden pair for the solvers that support it). The happy path reads one flag back to
+    the host (``all(isfinite(C) | (C == +inf))``); the first bad entry is located only when
+    there is one.
+
+    Returns
+    -------
+    cost : array, shape (n, m)
+        The cost as a float array of namespace ``xp``.
+
+    Raises
+    ------
+    DTypeError
+        Complex, object or string data.
+    ShapeMismatchError
+        ``cost`` is not 2-D.
+    EmptyInputError
+        ``n == 0`` or ``m == 0``.
+    NonFiniteError
+        NaN, ``-inf``, or ``+inf`` with ``allow_posinf=False``; the message counts them and
+        gives the index of the first.
+
+    Examples
+    --------
+    >>> check_cost_matrix([[0.0, float("inf")], [1.0, 0.0]]).shape
+    (2, 2)
+    >>> check_cost_matrix([[0.0, float("nan")]])
+    Traceback (most recent call last):
+    ...
+    divlab.errors.NonFiniteError: `cost` contains 1 NaN value(s); first at index (0, 1)
+    """
+    xp = xp or array_namespace(cost)
+    c = as_float_array(cost, name, xp)
+    if c.ndim != 2:
+        raise ShapeMismatchError(
+            f"`{name}` must be a 2-D (n, m) matrix, got shape {tuple(c.shape)}"
+        )
+    n, m = (int(s) for s in c.shape)
+    if n == 0 or m == 0:
+        raise EmptyInputError(f"`{name}` is empty (shape {(n, m)}); nothing to transport")
+    ok = xp.isfinite(c)
+    if allow_posinf:
+        ok = ok | (c == np.inf)
+    if not bool(xp.all(ok)):
+        cn = np.asarray(to_numpy(c))
+        for bad, what in ((np.isnan(cn), "NaN"),
+                          (np.isneginf(cn), "-inf"),
+                          (np.isposinf(cn) if not allow_posinf else None, "+inf")):
+            if bad is None or not bad.any():
+                continue
+            i, j = (int(k) for k in np.argwhere(bad)[0])
+            hint = {"NaN": "", "-inf": "; the transport problem is unbounded",
+                    "+inf": "; this solver needs finite costs"}[what]
+            raise NonFiniteError(
+                f"`{name}` contains {int(bad.sum())} {what} value(s); first at index "
+                f"({i}, {j}){hint}"
+            )
+    return c

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
-from ._array import array_namespace, chunk_slices, default_chunk_rows, is_numpy
+from ._array import array_namespace, cdist, chunk_slices, default_chunk_rows
 from ._validate import check_choice, check_positive, check_sample_pair
 
 __all__ = ["METRICS", "pairwise_cost", "pairwise_cost_unchecked"]
@@ -74,21 +72,21 @@ def pairwise_cost_unchecked(
 
     Costs are computed from exact coordinate differences (no ``|x|^2 + |y|^2 - 2 x.y``
     expansion, which loses all relative precision for nearby points): on NumPy with
-    :func:`scipy.spatial.distance.cdist`, elsewhere by accumulating one coordinate at a
-    time in row blocks. Only for ``d > 64`` does the generic path use the expansion, on
-    data centred at their joint mean, clamped at 0.
+    :func:`scipy.spatial.distance.cdist` (the strategy is chosen by
+    :func:`divlab._array.cdist`), elsewhere by accumulating one coordinate at a time in row
+    blocks (:func:`_pairwise_generic`). Only for ``d > 64`` does the generic path use the
+    expansion, on data centred at their joint mean, clamped at 0.
     """
     xp = xp or array_namespace(x, y)
+    return cdist(x, y, xp, metric=metric, r=r,
+                 generic=lambda u, v: _pairwise_generic(u, v, xp, metric, r, chunk_rows))
+
+
+def _pairwise_generic(x: Any, y: Any, xp: Any, metric: str, r: float,
+                      chunk_rows: int | None) -> Any:
+    """:func:`pairwise_cost_unchecked` with ``xp`` operations only (any namespace)."""
     n, d = x.shape
     m = y.shape[0]
-    dtype = x.dtype
-    if is_numpy(xp):
-        from scipy.spatial.distance import cdist
-
-        kw: dict[str, Any] = {"p": r} if metric == "minkowski" else {}
-        out = cdist(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64),
-                    metric=metric, **kw)
-        return xp.asarray(out if out.dtype == dtype else out.astype(dtype))
     if metric in ("euclidean", "sqeuclidean") and d > _EXPANSION_MIN_D:
         shift = (xp.sum(x, axis=0) + xp.sum(y, axis=0)) / (n + m)
         xc, yc = x - shift, y - shift

@@ -25,6 +25,7 @@ __all__ = [
     "ParameterError",
     "NotConvexError",
     "EstimationError",
+    "NotPositiveDefiniteError",
 ]
 
 
@@ -62,6 +63,10 @@ class ParameterError(InputError):
 
 class NotConvexError(InputError):
     """A user-supplied f-divergence generator is not convex or has f(1) != 0."""
+
+
+class NotPositiveDefiniteError(InputError):
+    """A covariance is not symmetric positive (semi-)definite, or a variance is not positive."""
 
 
 class EstimationError(DivlabError, RuntimeError):

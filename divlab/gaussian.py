@@ -1,4 +1,4 @@
-"""Closed forms for Gaussians, maximum-likelihood fits, and f-divergences between 1-D densities.
+"""Closed forms for Gaussians and maximum-likelihood fits.
 
 Covariance arguments follow :class:`scipy.stats.multivariate_normal`:
 
@@ -8,49 +8,42 @@ Covariance arguments follow :class:`scipy.stats.multivariate_normal`:
 
 Means are scalars (d = 1) or arrays of shape (d,). Batches are not supported: loop over them.
 
-The closed forms run on any array-API namespace (NumPy, CuPy, ``array_api_strict``) with
-``xp.linalg.cholesky`` / ``xp.linalg.eigh``; diagonal inputs use elementwise formulas, which are
-exact up to rounding and cheaper. :func:`density_f_divergence` is host-only (SciPy quadrature).
+The closed forms run on any array-API namespace (NumPy, CuPy, PyTorch, ``array_api_strict``)
+with ``xp.linalg.cholesky`` / ``xp.linalg.eigh``; diagonal inputs use elementwise formulas,
+which are exact up to rounding and cheaper. The kernels read no value back to the host: the
+exact power-of-two rescaling of extreme inputs is device arithmetic
+(:func:`divlab._array.pow2_floor`), so results stay lazy (Dask), on the GPU (CuPy) and in the
+autograd graph (PyTorch); the only host reads are the validity flags checked at the door.
+f-divergences between 1-D densities by quadrature live in :mod:`divlab.densities`.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
-import warnings
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._array import array_namespace, is_numpy, pow2_scale, result_float_dtype, to_numpy
-from ._validate import _as_real_scalar, as_float_array, check_finite, check_int, check_samples
-from .errors import (
-    ConvergenceWarning,
-    DTypeError,
-    EstimationError,
-    InputError,
-    NonFiniteError,
-    ParameterError,
-    ShapeMismatchError,
+from ._array import (
+    array_namespace,
+    as_result,
+    device_of,
+    pow2_floor,
+    result_float_dtype,
+    solve_lower_triangular,
+    to_numpy,
 )
+from ._validate import as_float_array, check_finite, check_int, check_samples
+from .errors import DTypeError, NotPositiveDefiniteError, ShapeMismatchError
 
 __all__ = [
-    "NotPositiveDefiniteError",
-    "QuadratureResult",
-    "density_f_divergence",
     "fit_gaussian",
     "gaussian_bhattacharyya",
     "gaussian_kl",
     "gaussian_squared_hellinger",
     "gaussian_w2",
 ]
-
-
-class NotPositiveDefiniteError(InputError):
-    """A covariance is not symmetric positive (semi-)definite, or a variance is not positive."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -97,16 +90,17 @@ def _parse_one(mean: Any, cov: Any, mname: str, cname: str, xp: ModuleType) -> _
                 f"`{cname}` must have shape ({d}, {d}) to match `{mname}`, "
                 f"got shapes {tuple(c.shape)} and {tuple(m.shape)}"
             )
-        scale = float(to_numpy(xp.max(xp.abs(c))))
-        asym = float(to_numpy(xp.max(xp.abs(c - c.T))))
+        half, half_t = c / 2, c.T / 2  # no overflow near the float maximum
         rtol = max(_SYM_RTOL, 100.0 * float(xp.finfo(c.dtype).eps))
-        if asym > rtol * max(scale, np.finfo(np.float64).tiny):
+        tiny = float(xp.finfo(c.dtype).smallest_normal)
+        scale = xp.maximum(xp.max(xp.abs(c)), xp.asarray(tiny, dtype=c.dtype))
+        if bool(xp.max(xp.abs(half - half_t)) > (rtol / 2) * scale):  # one flag at the door
+            asym = float(np.max(np.abs(np.subtract(*(np.asarray(to_numpy(a), np.float64)
+                                                     for a in (c, c.T))))))
             raise NotPositiveDefiniteError(
                 f"`{cname}` is not symmetric (largest |C - C^T| entry is {asym:.3g})"
             )
-        if scale > float(xp.finfo(c.dtype).max) / 2:  # c + c.T would overflow
-            return _Gauss(m, c / 2 + c.T / 2, False)
-        return _Gauss(m, (c + c.T) / 2, False)
+        return _Gauss(m, _midpoint(c, c.T, xp), False)
     raise ShapeMismatchError(
         f"`{cname}` must be a scalar, a (d,) diagonal or a (d, d) matrix, got shape "
         f"{tuple(c.shape)}"
@@ -172,21 +166,13 @@ def _cholesky(s: Any, name: str, xp: ModuleType) -> Any:
     """Lower Cholesky factor of ``s`` or :class:`NotPositiveDefiniteError` naming ``name``."""
     try:
         lower = xp.linalg.cholesky(s)
-    except Exception as exc:  # LinAlgError (NumPy, array_api_strict)
+    except Exception as exc:  # LinAlgError (NumPy, array_api_strict, PyTorch)
         raise _not_pd(s, name) from exc
     diag = xp.linalg.diagonal(lower)
-    if not (bool(xp.all(xp.isfinite(lower))) and bool(xp.all(diag > 0))):  # CuPy: NaN, no error
+    # CuPy returns NaN instead of raising: one validity flag
+    if not bool(xp.all(xp.isfinite(lower)) & xp.all(diag > 0)):
         raise _not_pd(s, name)
     return lower
-
-
-def _solve_lower(lower: Any, b: Any, xp: ModuleType) -> Any:
-    """Solve ``lower @ x = b`` for lower-triangular ``lower`` (b is 2-D)."""
-    if is_numpy(xp):
-        from scipy.linalg import solve_triangular
-
-        return solve_triangular(lower, b, lower=True, check_finite=False)
-    return xp.linalg.solve(lower, b)
 
 
 def _logdet_chol(lower: Any, xp: ModuleType) -> Any:
@@ -197,39 +183,44 @@ def _clamp0(v: Any, xp: ModuleType) -> Any:
     return xp.maximum(v, xp.zeros_like(v))
 
 
-def _host_max_abs(xp: ModuleType, *arrays: Any) -> float:
-    """``max |a|`` over all ``arrays`` as a Python float (0 for no entries)."""
-    return max(float(to_numpy(xp.max(xp.abs(a)))) if a.size else 0.0 for a in arrays)
-
-
 def _safe_exponent(dt: Any, xp: ModuleType) -> int:
     """``L`` such that products of three numbers in ``[2**-L, 2**L]`` stay normal in ``dt``."""
     return math.frexp(float(xp.finfo(dt).max))[1] // 3
 
 
+def _max_abs(xp: ModuleType, *arrays: Any) -> Any:
+    """``max |a|`` over all ``arrays``, a 0-d array on the device."""
+    out = xp.max(xp.abs(arrays[0]))
+    for a in arrays[1:]:
+        out = xp.maximum(out, xp.max(xp.abs(a)))
+    return out
+
+
 def _midpoint(a: Any, b: Any, xp: ModuleType) -> Any:
-    """``(a + b) / 2`` without overflow near the top of the float range."""
-    if _host_max_abs(xp, a, b) > float(xp.finfo(a.dtype).max) / 2:
-        return a / 2 + b / 2
-    return (a + b) / 2
+    """``(a + b) / 2``, or ``a/2 + b/2`` where the sum overflows (near the top of the float
+    range); elementwise on the device."""
+    with np.errstate(over="ignore"):
+        full = (a + b) / 2
+    return xp.where(xp.isfinite(full), full, a / 2 + b / 2)
 
 
-def _scaled_delta(m1: Any, m2: Any, xp: ModuleType, limit: float) -> tuple[Any, float]:
-    """``(delta', s)`` with ``m1 - m2 = s * delta'`` exactly, ``s`` a power of two.
+def _scaled_delta(m1: Any, m2: Any, xp: ModuleType, limit: float) -> tuple[Any, Any]:
+    """``(delta', s)`` with ``m1 - m2 = s * delta'`` exactly, ``s`` a 0-d power of two.
 
-    ``s = 1`` (bit-identical ``m1 - m2``) unless ``max|m1 - m2|`` exceeds ``limit`` or the
-    difference could overflow; then ``s`` scales the largest entry to [1, 2).
+    ``s = 1`` (bit-identical ``m1 - m2``) unless the difference could overflow (then ``s``
+    scales the largest mean to [1, 2)) or ``max|m1 - m2|`` exceeds ``limit`` (then ``s``
+    scales it to [1, 2)). Device arithmetic only.
     """
-    top = _host_max_abs(xp, m1, m2)
-    if top > float(xp.finfo(m1.dtype).max) / 4:
-        s = pow2_scale(top)
-        return m1 / s - m2 / s, s
-    delta = m1 - m2
-    dmax = _host_max_abs(xp, delta)
-    if dmax <= limit:
-        return delta, 1.0
-    s = pow2_scale(dmax)
-    return delta / s, s
+    top = _max_abs(xp, m1, m2)
+    one = xp.ones_like(top)
+    s = xp.where(top > float(xp.finfo(m1.dtype).max) / 4, pow2_floor(top, xp), one)
+    delta = m1 / s - m2 / s
+    if math.isfinite(limit):
+        dmax = xp.max(xp.abs(delta))
+        s2 = xp.where(dmax > limit, pow2_floor(dmax, xp), one)
+        delta = delta / s2
+        s = s * s2  # at most one of the two factors differs from 1: no overflow
+    return delta, s
 
 
 def _mahalanobis(m1: Any, m2: Any, cov: Any, diag: bool, xp: ModuleType) -> Any:
@@ -242,10 +233,9 @@ def _mahalanobis(m1: Any, m2: Any, cov: Any, diag: bool, xp: ModuleType) -> Any:
     if diag:
         z = delta / xp.sqrt(cov)
     else:
-        z = _solve_lower(cov, xp.reshape(delta, (delta.shape[0], 1)), xp)
+        z = solve_lower_triangular(cov, xp.reshape(delta, (delta.shape[0], 1)), xp)
     with np.errstate(over="ignore"):
-        if s != 1.0:
-            z = z * s
+        z = z * s  # exact: s is a power of two (1 for ordinary data)
         return xp.sum(z * z)
 
 
@@ -285,9 +275,10 @@ def gaussian_kl(mean1: Any, cov1: Any, mean2: Any, cov2: Any) -> Any:
 
     Returns
     -------
-    kl : array
-        0-d array of the input namespace and float dtype (float32 only when every input is
-        float32), in nats. Rounding below zero is clamped to 0.
+    kl : numpy scalar or 0-d array
+        In nats; a NumPy scalar of the float dtype for NumPy input, else a 0-d array of the
+        input namespace and device (float32 only when every input is float32). Rounding
+        below zero is clamped to 0. Differentiable under PyTorch autograd (no host read).
 
     Raises
     ------
@@ -300,7 +291,7 @@ def gaussian_kl(mean1: Any, cov1: Any, mean2: Any, cov2: Any) -> Any:
 
     See Also
     --------
-    density_f_divergence : the same number by quadrature for 1-D densities.
+    divlab.densities.density_f_divergence : the same number by quadrature for 1-D densities.
 
     Examples
     --------
@@ -333,16 +324,16 @@ def gaussian_kl(mean1: Any, cov1: Any, mean2: Any, cov2: Any) -> Any:
             xp.where(r_ok, xp.log(xp.where(r_ok, r, one)), xp.log(v1) - xp.log(v2)),
         )
         val = 0.5 * (xp.sum(t - log_r) + _mahalanobis(g2.mean, g1.mean, v2, True, xp))
-        return _clamp0(val, xp)
+        return as_result(_clamp0(val, xp), xp)
     l1 = _cholesky(_full(g1, xp), "cov1", xp)
     l2 = _cholesky(_full(g2, xp), "cov2", xp)
-    a = _solve_lower(l2, l1, xp)
+    a = solve_lower_triangular(l2, l1, xp)
     maha = _mahalanobis(g2.mean, g1.mean, l2, False, xp)
     with np.errstate(over="ignore"):
         val = 0.5 * (
             xp.sum(a * a) + maha - float(d) + _logdet_chol(l2, xp) - _logdet_chol(l1, xp)
         )
-    return _clamp0(val, xp)
+    return as_result(_clamp0(val, xp), xp)
 
 
 def _sqrtm_psd(s: Any, xp: ModuleType) -> Any:
@@ -352,9 +343,8 @@ def _sqrtm_psd(s: Any, xp: ModuleType) -> Any:
 
 def _check_psd(s: Any, name: str, xp: ModuleType) -> None:
     lam = xp.linalg.eigvalsh(s)
-    top = float(to_numpy(xp.max(xp.abs(lam))))
-    tol = 100.0 * s.shape[0] * float(xp.finfo(s.dtype).eps) * top
-    if float(to_numpy(xp.min(lam))) < -tol:
+    rtol = 100.0 * s.shape[0] * float(xp.finfo(s.dtype).eps)
+    if bool(xp.min(lam) < -rtol * xp.max(xp.abs(lam))):  # one validity flag at the door
         raise _not_pd(s, name, semidefinite=True)
 
 
@@ -385,8 +375,10 @@ def gaussian_w2(mean1: Any, cov1: Any, mean2: Any, cov2: Any) -> Any:
 
     Returns
     -------
-    w2 : array
-        0-d array of the input namespace and float dtype.
+    w2 : numpy scalar or 0-d array
+        A NumPy scalar of the float dtype for NumPy input, else a 0-d array of the input
+        namespace and device. Differentiable under PyTorch autograd (no host read; the
+        full-matrix path differentiates through ``eigh``, which needs distinct eigenvalues).
 
     Raises
     ------
@@ -403,8 +395,9 @@ def gaussian_w2(mean1: Any, cov1: Any, mean2: Any, cov2: Any) -> Any:
     the covariance entries lie outside roughly :math:`[2^{-L}, 2^{L}]` (:math:`L` a third of
     the dtype's exponent range: 341 in float64, 42 in float32), the mean part and the
     covariance part are computed on data rescaled by exact powers of two and combined without
-    under- or overflow; other inputs take the direct formula unchanged. Only a true distance
-    beyond the float range is ``inf``.
+    under- or overflow; other inputs take the direct formula unchanged (the scales are
+    chosen on the device: exactly 1 for ordinary data). Only a true distance beyond the float
+    range is ``inf``.
 
     Examples
     --------
@@ -421,56 +414,51 @@ def gaussian_w2(mean1: Any, cov1: Any, mean2: Any, cov2: Any) -> Any:
         _check_psd(_full(g2, xp), "cov2", xp)
     dt = g1.mean.dtype
     big = 2.0 ** _safe_exponent(dt, xp)
-    c = _host_max_abs(xp, g1.cov, g2.cov)
-    am = _host_max_abs(xp, g1.mean, g2.mean)
-    dm = _host_max_abs(xp, g1.mean - g2.mean) if am <= big else math.inf
-    if (c == 0 or 1 / big <= c <= big) and (dm == 0 or 1 / big <= dm <= big):
-        delta = g1.mean - g2.mean
-        return xp.sqrt(xp.sum(delta * delta) + _bures_sq(g1, g2, xp))
-    # Extreme scales: W2 is 1-homogeneous in (means, sqrt(covs)). Compute the mean part and
-    # the covariance part on data rescaled by exact powers of two, then combine them.
-    parts = []  # (v, k): the two parts of W2 are v * 2**k
-    if dm != 0:
-        if am <= big:
-            sd = pow2_scale(dm)
-            dlt = (g1.mean - g2.mean) / sd
-        else:
-            sd = pow2_scale(am)
-            dlt = g1.mean / sd - g2.mean / sd
-        parts.append((xp.sqrt(xp.sum(dlt * dlt)), math.frexp(sd)[1] - 1))
-    if c != 0:
-        sc = pow2_scale(math.sqrt(c))
-        h1 = _Gauss(g1.mean, g1.cov / sc / sc, g1.diag)
-        h2 = _Gauss(g2.mean, g2.cov / sc / sc, g2.diag)
-        parts.append((xp.sqrt(_bures_sq(h1, h2, xp)), math.frexp(sc)[1] - 1))
-    return _hypot_pow2(parts, dt, xp)
+    # Exact power-of-two rescaling, on the device: W2 is 1-homogeneous in (means,
+    # sqrt(covs)). Every scale below is exactly 1 for ordinary inputs (the direct formula,
+    # bit for bit) and a power of two otherwise.
+    am = _max_abs(xp, g1.mean, g2.mean)
+    one = xp.ones_like(am)
+    far = am > big
+    sd0 = xp.where(far, pow2_floor(am, xp), one)
+    delta = g1.mean / sd0 - g2.mean / sd0  # == mean1 - mean2 while sd0 == 1
+    dm = xp.max(xp.abs(delta))
+    mean_ok = ~far & ((dm == 0) | ((dm >= 1 / big) & (dm <= big)))
+    sd1 = xp.where(mean_ok, one, pow2_floor(dm, xp))
+    delta = delta / sd1
+    c = _max_abs(xp, g1.cov, g2.cov)
+    cov_ok = (c == 0) | ((c >= 1 / big) & (c <= big))
+    sc = xp.where(cov_ok, one, pow2_floor(xp.sqrt(xp.where(c > 0, c, one)), xp))
+    h1 = _Gauss(g1.mean, g1.cov / sc / sc, g1.diag)
+    h2 = _Gauss(g2.mean, g2.cov / sc / sc, g2.diag)
+    w = _hypot_scaled(xp.sum(delta * delta), xp.log2(sd0) + xp.log2(sd1),
+                      _bures_sq(h1, h2, xp), xp.log2(sc), mean_ok & cov_ok, xp)
+    return as_result(w, xp)
 
 
-def _ldexp(v: Any, k: int) -> Any:
-    """``v * 2**k`` in two exact steps (each factor representable even in float32)."""
-    if k == 0:
-        return v
-    return (v * 2.0 ** (k // 2)) * 2.0 ** (k - k // 2)
+def _hypot_scaled(a2: Any, ea: Any, b2: Any, eb: Any, unit: Any, xp: ModuleType) -> Any:
+    r""":math:`\sqrt{2^{2 e_a} a_2 + 2^{2 e_b} b_2}` for 0-d arrays ``a2, b2 >= 0`` and integer
+    exponents ``ea, eb``, without spurious under- or overflow (a true result beyond the float
+    range is ``inf``, without a warning).
 
-
-def _hypot_pow2(parts: list[tuple[Any, int]], dt: Any, xp: ModuleType) -> Any:
-    """``sqrt(sum (v * 2**k)**2)`` over 0-d arrays ``v >= 0`` without spurious under- or
-    overflow; a true result beyond the float range is ``inf`` (no warning)."""
-    live = []
-    for v, k in parts:
-        hv = float(to_numpy(v))
-        if hv > 0:
-            live.append((v, k, math.frexp(hv)[1] + k))
-    if not live:
-        return xp.zeros((), dtype=dt)
-    emax = max(e for _, _, e in live)
-    tot = xp.zeros((), dtype=dt)
-    for v, k, e in live:
-        if e - emax >= -80:  # else below rounding of the sum of squares
-            w = _ldexp(v, k - emax)
-            tot = tot + w * w
-    with np.errstate(over="ignore"):
-        return _ldexp(xp.sqrt(tot), emax)
+    Both terms are expressed in units of :math:`2^t`, ``t`` the exponent of the larger of
+    :math:`2^{e_a}\sqrt{a_2}` and :math:`2^{e_b}\sqrt{b_2}`; where ``unit`` is true
+    (``ea == eb == 0``) ``t = 0`` and the result is ``sqrt(a2 + b2)`` bit for bit. Device
+    arithmetic only; the exponents carry no gradient.
+    """
+    one = xp.ones_like(a2)
+    none = xp.full_like(a2, -math.inf)
+    ka = xp.where(a2 > 0, ea + xp.floor(0.5 * xp.log2(xp.where(a2 > 0, a2, one))), none)
+    kb = xp.where(b2 > 0, eb + xp.floor(0.5 * xp.log2(xp.where(b2 > 0, b2, one))), none)
+    t = xp.maximum(ka, kb)
+    t = xp.where(unit | ~xp.isfinite(t), xp.zeros_like(t), t)
+    two = xp.asarray(2.0, dtype=a2.dtype, device=device_of(a2))
+    ra = xp.where(a2 > 0, xp.pow(two, ea - t), xp.zeros_like(a2))
+    rb = xp.where(b2 > 0, xp.pow(two, eb - t), xp.zeros_like(b2))
+    root = xp.sqrt((a2 * ra) * ra + (b2 * rb) * rb)
+    half = xp.floor(t / 2)
+    with np.errstate(over="ignore"):  # 2**t in two exact steps (each factor representable)
+        return (root * xp.pow(two, half)) * xp.pow(two, t - half)
 
 
 def _bures_sq(g1: _Gauss, g2: _Gauss, xp: ModuleType) -> Any:
@@ -521,7 +509,7 @@ def gaussian_bhattacharyya(mean1: Any, cov1: Any, mean2: Any, cov2: Any) -> Any:
     0.5
     """
     xp, g1, g2 = _parse_pair(mean1, cov1, mean2, cov2)
-    return _bhattacharyya(xp, g1, g2)
+    return as_result(_bhattacharyya(xp, g1, g2), xp)
 
 
 def _bhattacharyya(xp: ModuleType, g1: _Gauss, g2: _Gauss) -> Any:
@@ -582,7 +570,7 @@ def gaussian_squared_hellinger(mean1: Any, cov1: Any, mean2: Any, cov2: Any) -> 
     """
     xp, g1, g2 = _parse_pair(mean1, cov1, mean2, cov2)
     db = _bhattacharyya(xp, g1, g2)
-    return -2.0 * xp.expm1(-db)
+    return as_result(-2.0 * xp.expm1(-db), xp)
 
 
 def fit_gaussian(x: Any, *, ddof: int = 0) -> tuple[Any, Any]:
@@ -641,356 +629,16 @@ def fit_gaussian(x: Any, *, ddof: int = 0) -> tuple[Any, Any]:
     n = x.shape[0]
     ddof = check_int(ddof, "ddof", min_value=0, max_value=n - 1)
     big = 2.0 ** _safe_exponent(x.dtype, xp)
-    top = _host_max_abs(xp, x)
-    s = 1.0 if (top == 0 or 1 / big <= top <= big) else pow2_scale(top)
-    if s != 1.0:  # near the ends of the float range: fit x / s (exact), scale back
-        x = x / s
+    top = xp.max(xp.abs(x))
+    # near the ends of the float range: fit x / s (exact), scale back; s == 1 otherwise
+    s = xp.where((top == 0) | ((top >= 1 / big) & (top <= big)), xp.ones_like(top),
+                 pow2_floor(top, xp))
+    x = x / s
     mean = xp.mean(x, axis=0)
     xc = x - mean
     cov = (xc.T @ xc) / float(n - ddof)
     cov = (cov + cov.T) / 2
-    if s != 1.0:
-        with np.errstate(over="ignore"):  # a variance beyond the float range is inf
-            mean = mean * s
-            cov = (cov * s) * s
+    with np.errstate(over="ignore"):  # a variance beyond the float range is inf
+        mean = mean * s  # exact (a power of two; 1 for ordinary data)
+        cov = (cov * s) * s
     return mean, cov
-
-
-# --------------------------------------------------------------------------------------------
-# f-divergences between 1-D densities by quadrature
-# --------------------------------------------------------------------------------------------
-
-#: log of the largest likelihood ratio evaluated directly; beyond it, asymptotics are used.
-_LOG_RATIO_MAX = 700.0
-_BULK_PROBS = (1e-12, 1e-6, 1e-3, 0.05, 0.25, 0.5, 0.75, 0.95, 1 - 1e-3, 1 - 1e-6, 1 - 1e-12)
-
-
-@dataclass(frozen=True)
-class QuadratureResult:
-    """Value of an integral and SciPy's estimate of its absolute error.
-
-    Attributes
-    ----------
-    value : float
-        The divergence (``inf`` where the math says so, see :func:`density_f_divergence`).
-    abserr : float
-        Sum of :func:`scipy.integrate.quad`'s absolute-error estimates over the subintervals
-        (0 when ``value`` is infinite).
-    n_intervals : int
-        Number of subintervals the domain was split into.
-    converged : bool
-        False if any subinterval did not reach the requested tolerance (a
-        :class:`~divlab.errors.ConvergenceWarning` was issued).
-    """
-
-    value: float
-    abserr: float
-    n_intervals: int = 1
-    converged: bool = True
-
-    def __float__(self) -> float:
-        return float(self.value)
-
-
-class _Density:
-    """A 1-D density: log-density evaluator, support and bulk quantiles (when known)."""
-
-    def __init__(self, obj: Any, name: str, log_density: bool) -> None:
-        self.name = name
-        self.obj = obj
-        self.support: tuple[float, float] = (-math.inf, math.inf)
-        self.breaks: list[float] = []
-        if hasattr(obj, "logpdf"):
-            self._log = obj.logpdf
-            self._is_log = True
-            self._init_frozen(obj)
-        elif callable(obj):
-            self._log = obj
-            self._is_log = bool(log_density)
-        else:
-            raise InputError(
-                f"`{name}` must be a callable density or a frozen scipy.stats distribution, "
-                f"got {type(obj).__name__}"
-            )
-
-    def _init_frozen(self, obj: Any) -> None:
-        try:
-            lo, hi = obj.support()
-            self.support = (float(lo), float(hi))
-        except Exception:  # pragma: no cover - exotic distribution objects
-            pass
-        ppf = getattr(obj, "ppf", None) or getattr(obj, "icdf", None)
-        if ppf is not None:
-            with np.errstate(all="ignore"):
-                qs = np.asarray(ppf(np.asarray(_BULK_PROBS)), dtype=float)
-            self.breaks = [float(v) for v in qs if np.isfinite(v)]
-        self.breaks += [v for v in self.support if math.isfinite(v)]
-
-    def log(self, x: float) -> float:
-        with np.errstate(all="ignore"):
-            v = self._log(x)
-            try:
-                v = float(np.asarray(v, dtype=float).reshape(()))
-            except (TypeError, ValueError) as exc:
-                raise InputError(
-                    f"`{self.name}` must return one real number per point, got {v!r} at x={x!r}"
-                ) from exc
-            if not self._is_log:
-                if v < 0 or math.isnan(v) or v == math.inf:
-                    raise InputError(
-                        f"`{self.name}` returned an invalid density {v!r} at x={x!r} "
-                        "(densities must be finite and >= 0)"
-                    )
-                return math.log(v) if v > 0 else -math.inf
-        if math.isnan(v) or v == math.inf:
-            raise InputError(f"`{self.name}` returned log-density {v!r} at x={x!r}")
-        return v
-
-
-#: Log-density below which a neighbouring exact zero is taken for underflow (e^-575 ~ 1e-250).
-_UNDERFLOW_LOG = -575.0
-
-
-class _Integrand:
-    """x -> q(x) f(p(x)/q(x)) evaluated from log-densities, with the limits at 0 and infinity."""
-
-    def __init__(self, fd: Any, p: _Density, q: _Density) -> None:
-        self.fd, self.p, self.q = fd, p, q
-        self.f0 = float(fd.f_at_0)
-        self.fpinf = float(fd.f_prime_at_inf)
-        self.hit_inf = False
-        self.inf_log_other = -math.inf
-        big = _LOG_RATIO_MAX
-        # h(d) = f(e^d) e^{-d} near d = +big and g(d) = f(e^d) near d = -big, for extrapolation
-        # (only needed, and only computed, where the limit f'(inf) or f(0) is infinite)
-        self.h_big = self.h_slope = self.g_big = self.g_slope = 0.0
-        if not math.isfinite(self.fpinf):
-            self.h_big = self._f(math.exp(big)) * math.exp(-big)
-            self.h_slope = self.h_big - self._f(math.exp(big - 1)) * math.exp(1 - big)
-        if not math.isfinite(self.f0):
-            self.g_big = self._f(math.exp(-big))
-            self.g_slope = self.g_big - self._f(math.exp(1 - big))
-
-    def _f(self, u: float) -> float:
-        with np.errstate(all="ignore"):
-            v = float(np.asarray(self.fd.f(np.asarray(u, dtype=float)), dtype=float))
-        if math.isnan(v) or v == -math.inf:  # a convex generator is > -inf on (0, inf)
-            raise EstimationError(
-                f"the generator of `f` ({getattr(self.fd, 'name', self.fd)!r}) returned {v} at "
-                f"u = {u!r}; the divergence cannot be integrated"
-            )
-        return v
-
-    def _inf(self) -> float:
-        self.hit_inf = True
-        return 0.0
-
-    def _zero_inf(self, l_other: float) -> float:
-        """An infinite limit where one density is exactly 0 and the other is ``e^l_other``.
-
-        Remembers the largest such ``l_other``: with plain density callables, zeros next to
-        values near the underflow threshold are usually tail underflow, not a support gap.
-        """
-        self.inf_log_other = max(self.inf_log_other, l_other)
-        return self._inf()
-
-    def __call__(self, x: float) -> float:
-        lp = self.p.log(x)
-        lq = self.q.log(x)
-        if lp == -math.inf and lq == -math.inf:
-            return 0.0
-        if lq == -math.inf:  # q = 0 < p: p f'(inf)
-            return math.exp(lp) * self.fpinf if math.isfinite(self.fpinf) else self._zero_inf(lp)
-        if lp == -math.inf:  # p = 0 < q: q f(0)
-            return math.exp(lq) * self.f0 if math.isfinite(self.f0) else self._zero_inf(lq)
-        d = lp - lq
-        big = _LOG_RATIO_MAX
-        if d > big:
-            if math.isfinite(self.fpinf):
-                return math.exp(lp) * self.fpinf
-            if self.h_slope > 2.0:  # faster than logarithmic growth: astronomically large
-                return self._inf()
-            return math.exp(lp) * (self.h_big + self.h_slope * (d - big))
-        if d < -big:
-            if math.isfinite(self.f0):
-                return math.exp(lq) * self.f0
-            if self.g_slope > 2.0:
-                return self._inf()
-            return math.exp(lq) * (self.g_big + self.g_slope * (-big - d))
-        u = math.exp(d)
-        if d > 0:
-            return math.exp(lp) * (self._f(u) / u)
-        return math.exp(lq) * self._f(u)
-
-
-#: Finite pieces of one sign spanning more than this ratio are integrated in log x.
-_LOG_SPAN = 1e3
-
-
-def _log_substitution(g: Callable[[float], float], a: float, b: float):
-    """``(h, u_a, u_b)`` with ``int_a^b g(x) dx = int_{u_a}^{u_b} h(u) du``.
-
-    Pieces of one sign spanning orders of magnitude (the tails between far quantiles of a
-    heavy-tailed distribution) are mapped to ``x = +-e^u``, where power-law tails decay
-    exponentially and quad converges (on [6e5, 3e11] it returned ~0 instead of -3.5e-7 for
-    the KL of two Cauchy laws). Other pieces are returned unchanged.
-    """
-    if math.isfinite(a) and math.isfinite(b) and a * b > 0:
-        lo, hi = sorted((abs(a), abs(b)))
-        if hi > _LOG_SPAN * lo:
-            if a > 0:
-                return (lambda u: g(math.exp(u)) * math.exp(u)), math.log(a), math.log(b)
-            return (lambda u: g(-math.exp(u)) * math.exp(u)), math.log(-b), math.log(-a)
-    return g, a, b
-
-
-def density_f_divergence(
-    p: Any,
-    q: Any,
-    f: Any,
-    *,
-    lower: float = -math.inf,
-    upper: float = math.inf,
-    points: Sequence[float] | None = None,
-    log_density: bool = False,
-    epsabs: float = 1e-10,
-    epsrel: float = 1e-10,
-    limit: int = 200,
-) -> QuadratureResult:
-    r"""f-divergence :math:`D_f(P\|Q) = \int q(x)\, f\big(p(x)/q(x)\big)\,dx` of 1-D densities.
-
-    Computed by adaptive quadrature (:func:`scipy.integrate.quad`) on subintervals: the domain
-    :math:`[\text{lower}, \text{upper}]`, restricted to the union of the supports, is split at
-    the support endpoints and at bulk quantiles of frozen distributions (``ppf`` at
-    :math:`10^{-12}, 10^{-6}, 10^{-3}, 0.05, 0.25, 0.5` and the mirror probabilities) and at
-    ``points``; finite pieces of one sign spanning more than three orders of magnitude (the
-    tails of heavy-tailed laws) are integrated in :math:`\log |x|`. Zero handling follows
-    the discrete convention: where :math:`q = 0 < p` the integrand is
-    :math:`p\,f'(\infty)`, where :math:`p = 0 < q` it is :math:`q\,f(0)`. If
-    such a region (found at a quadrature node) carries an infinite limit, the result is
-    ``inf`` -- e.g. KL when the support of P is not contained in that of Q.
-
-    Frozen distributions are evaluated through ``logpdf``, and the integrand is formed from the
-    log-ratio :math:`d = \log p - \log q` (:math:`p\,f(e^d)e^{-d}` for :math:`d>0`,
-    :math:`q\,f(e^d)` otherwise), so the far tails do not underflow into a spurious
-    :math:`q = 0`. For :math:`|d| > 700` the asymptotics are used: :math:`f'(\infty)` or
-    :math:`f(0)` when finite, linear extrapolation in :math:`d` for logarithmic growth (KL,
-    Jeffreys: exact), ``inf`` for faster growth. Plain callables returning densities can
-    underflow to 0 in the tails of an infinite domain; pass finite bounds, frozen
-    distributions, or log-densities with ``log_density=True``.
-
-    Parameters
-    ----------
-    p, q : callable or frozen scipy.stats distribution
-        Densities of P and Q: ``p(x) -> float`` for a scalar ``x`` (log-densities when
-        ``log_density=True``), or objects with ``logpdf`` (and optionally ``ppf`` /
-        ``support``), such as ``scipy.stats.norm(0, 1)``.
-    f : str or FDivergence
-        Registry name (``"kl"``, ``"js"``, ``"squared_hellinger"``, ...) or an
-        :class:`~divlab.fdiv.FDivergence` (e.g. ``get_fdivergence("alpha", alpha=0.5)``),
-        resolved by :func:`divlab.fdiv.get_fdivergence`.
-    lower, upper : float, optional
-        Integration domain (default the real line, intersected with the supports).
-    points : sequence of float, optional
-        Extra split points (kinks, discontinuities, modes of callables).
-    log_density : bool, optional
-        Callables ``p`` and ``q`` return log-densities.
-    epsabs, epsrel : float, optional
-        Absolute (shared by all subintervals) and relative tolerances passed to ``quad``.
-    limit : int, optional
-        Maximum number of ``quad`` subdivisions per subinterval.
-
-    Returns
-    -------
-    QuadratureResult
-        Frozen dataclass ``(value, abserr, n_intervals, converged)``; ``float(result)`` is
-        the value.
-
-    Raises
-    ------
-    InputError
-        ``p`` or ``q`` is neither callable nor a distribution, or returns a negative, NaN or
-        infinite density.
-    ParameterError
-        Bad bounds (``lower >= upper``, NaN), tolerances or ``limit``; unknown ``f``.
-    EstimationError
-        The generator returned NaN or ``-inf`` at some ratio :math:`0 < u < \infty`.
-
-    Warns
-    -----
-    ConvergenceWarning
-        If ``quad`` reports that a subinterval did not converge (``converged=False``; raise
-        ``limit`` or add ``points``).
-
-    Examples
-    --------
-    >>> from scipy import stats
-    >>> from divlab import density_f_divergence
-    >>> r = density_f_divergence(stats.norm(0, 1), stats.norm(1, 1), "kl")
-    >>> round(r.value, 12), r.abserr < 1e-8
-    (0.5, True)
-    """
-    from .fdiv import resolve_fdivergence
-
-    fd = resolve_fdivergence(f, argname="f")
-    lo = _as_real_scalar(lower, "lower")
-    hi = _as_real_scalar(upper, "upper")
-    if not lo < hi:
-        raise ParameterError(f"`lower` must be < `upper`, got lower={lo!r}, upper={hi!r}")
-    epsabs = float(epsabs)
-    epsrel = float(epsrel)
-    if not (epsabs >= 0 and epsrel >= 0 and epsabs + epsrel > 0):
-        raise ParameterError(
-            f"`epsabs` and `epsrel` must be >= 0 and not both 0, got {epsabs!r}, {epsrel!r}"
-        )
-    limit = check_int(limit, "limit", min_value=1)
-    dp = _Density(p, "p", log_density)
-    dq = _Density(q, "q", log_density)
-    # restrict to the union of the supports
-    lo = max(lo, min(dp.support[0], dq.support[0]))
-    hi = min(hi, max(dp.support[1], dq.support[1]))
-    if not lo < hi:
-        return QuadratureResult(0.0, 0.0, 0, True)
-    extra: list[float] = []
-    if points is not None:
-        pts = np.asarray(points, dtype=float).reshape(-1)
-        if not np.all(np.isfinite(pts)):
-            raise NonFiniteError("`points` must be finite numbers")
-        extra = [float(v) for v in pts]
-    inner = sorted({v for v in (*dp.breaks, *dq.breaks, *extra) if lo < v < hi})
-    edges = [lo, *inner, hi]
-    integrand = _Integrand(fd, dp, dq)
-    from scipy.integrate import quad
-
-    n = len(edges) - 1
-    total, err, converged = 0.0, 0.0, True
-    for a, b in itertools.pairwise(edges):
-        fun, ua, ub = _log_substitution(integrand, a, b)
-        with np.errstate(all="ignore"):
-            out = quad(fun, ua, ub, epsabs=epsabs / n, epsrel=epsrel, limit=limit,
-                       full_output=1)
-        total += out[0]
-        err += out[1]
-        if len(out) > 3 and out[3] and not integrand.hit_inf:
-            converged = False
-            msg = str(out[3]).splitlines()[0]
-            warnings.warn(
-                f"quadrature on [{a:.6g}, {b:.6g}] did not converge (estimated error "
-                f"{out[1]:.3g}): {msg}; raise `limit` or add `points`",
-                ConvergenceWarning,
-                stacklevel=2,
-            )
-    if integrand.hit_inf:
-        plain = not (integrand.p._is_log and integrand.q._is_log)
-        if plain and integrand.inf_log_other < _UNDERFLOW_LOG:
-            raise EstimationError(
-                "one density is exactly 0 only where the other is itself below "
-                f"e^{integrand.inf_log_other:.0f}: most likely tail underflow of a density "
-                "callable, not a support gap, so the infinite value is not trustworthy; pass "
-                "frozen scipy.stats distributions (log-densities are used), log-densities "
-                "with `log_density=True`, or finite `lower`/`upper`"
-            )
-        return QuadratureResult(math.inf, 0.0, n, True)
-    return QuadratureResult(float(total), float(err), n, converged)
-
-

@@ -16,9 +16,9 @@ import pytest
 from scipy import stats
 
 from divlab import adversarial
+from divlab.densities import density_f_divergence
 from divlab.errors import ConvergenceWarning
 from divlab.fdiv import FDIVERGENCES, FDivergence, get_fdivergence
-from divlab.gaussian import density_f_divergence
 
 KW = {"steps": 100, "eval_every": 25, "batch_size": 64, "n_bootstrap": 100, "rng": 0}
 

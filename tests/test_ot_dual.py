@@ -127,7 +127,7 @@ def test_dual_lp_backend(backend):
     c = cdist(x, y)
     ref = dual_lp(a, b, c)
     got = dual_lp(backend.asarray(a), backend.asarray(b), backend.asarray(c))
-    assert got.value == pytest.approx(ref.value, rel=1e-12)
+    assert float(got.value) == pytest.approx(float(ref.value), rel=1e-12)
     if backend.name != "numpy":
         assert type(got.potentials[0]).__module__.startswith(backend.xp.__name__)
 
@@ -136,7 +136,10 @@ def test_kr_witness_backend(backend):
     x, y, _, _ = _clouds(12, 9, 2, seed=3)
     ref = kr_witness(x, y)
     phi = kr_witness(backend.asarray(x), backend.asarray(y))
-    assert phi.value == pytest.approx(ref.value, rel=1e-12)
+    assert float(phi.value) == pytest.approx(float(ref.value), rel=1e-12)
+    assert type(ref.value) is np.float64
+    if backend.name != "numpy":
+        assert type(phi.value).__module__.startswith(backend.xp.__name__)
     vals = phi(backend.asarray(x))
     if backend.name != "numpy":
         assert type(vals).__module__.startswith(backend.xp.__name__)

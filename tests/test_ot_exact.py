@@ -302,7 +302,14 @@ def test_emd_backend_round_trip(backend, dtype):
         if backend.name != "numpy":
             assert type(arr).__module__.startswith(backend.xp.__name__)
     tol = 1e-12 if dtype == np.float64 else 1e-6
-    assert res.value == pytest.approx(ref.value, rel=tol)
+    assert float(res.value) == pytest.approx(float(ref.value), rel=tol)
+    # result convention: the numbers keep the float dtype (NumPy scalar / 0-d array)
+    for v in (res.value, res.dual_value, res.duality_gap, res.marginal_error):
+        assert v.dtype == getattr(backend.xp, np.dtype(dtype).name) and v.ndim == 0
+        if backend.name == "numpy":
+            assert isinstance(v, np.generic)
+        else:
+            assert type(v).__module__.startswith(backend.xp.__name__)
     np.testing.assert_allclose(backend.to_numpy(res.plan), np.asarray(ref.plan), atol=tol)
 
 

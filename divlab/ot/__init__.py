@@ -2,6 +2,12 @@
 
 Conventions (compared with POT and SciPy in the docs): functions named ``wasserstein*``
 return :math:`W_p` (not :math:`W_p^p`); the ground metric is stated by ``metric``.
+
+Modules: :mod:`~divlab.ot.exact` (POT's network simplex, the one host round trip; POT is
+imported only when a simplex is solved), :mod:`~divlab.ot.dual` (Kantorovich–Rubinstein
+witness, dual LP), :mod:`~divlab.ot.oned` (closed form on the line),
+:mod:`~divlab.ot.entropic` (:func:`sinkhorn`, :func:`sinkhorn_divergence`) and
+:mod:`~divlab.ot.sliced`. ``divlab.ot.sinkhorn`` is the function, never a module.
 """
 
 from __future__ import annotations
@@ -18,8 +24,8 @@ _LAZY = {
     "KRWitness": "divlab.ot.dual",
     "dual_lp": "divlab.ot.dual",
     "wasserstein_1d": "divlab.ot.oned",
-    "sinkhorn": "divlab.ot.sinkhorn",
-    "sinkhorn_divergence": "divlab.ot.sinkhorn",
+    "sinkhorn": "divlab.ot.entropic",
+    "sinkhorn_divergence": "divlab.ot.entropic",
     "sliced_wasserstein": "divlab.ot.sliced",
     "max_sliced_wasserstein": "divlab.ot.sliced",
 }

@@ -25,18 +25,25 @@ from .._array import (
     coordinate_scale,
     default_chunk_rows,
     from_numpy,
+    result_float_dtype,
     to_numpy,
 )
-from .._validate import check_choice, check_sample_pair, check_weights
+from .._validate import (
+    check_choice,
+    check_cost_matrix,
+    check_int,
+    check_sample_pair,
+    check_weights,
+)
 from ..costs import pairwise_cost_unchecked
-from ..errors import EstimationError
-from ._result import OTResult
-from .exact import _W_METRICS, _check_cost_host, _host_mass, c_transform, emd
+from ..errors import EstimationError, NormalizationError
+from ._result import OTResult, _fmt, _shape, result_number, summary
+from .exact import _W_METRICS, _emd_host, _host_mass, c_transform
 
 __all__ = ["KRWitness", "kr_witness", "dual_lp"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class KRWitness:
     r"""A 1-Lipschitz Kantorovich–Rubinstein witness :math:`\varphi` for :math:`W_1(P, Q)`.
 
@@ -54,8 +61,9 @@ class KRWitness:
         Support points: ``x`` then ``y``.
     values : array, shape (n + m,)
         :math:`\varphi` at the support points.
-    value : float
-        :math:`W_1(P, Q)` (the primal optimum).
+    value : numpy scalar or 0-d array
+        :math:`W_1(P, Q)` (the primal optimum): a NumPy scalar of the samples' float dtype
+        for NumPy input, else a 0-d array of their namespace. ``float(witness)`` is the value.
     metric : str
         Ground metric.
     n_x : int
@@ -66,14 +74,31 @@ class KRWitness:
         (:math:`\varphi` is 1-homogeneous: :math:`\varphi(z) = s\,\varphi_s(z / s)`);
         1.0 for ordinary data. ``support``, ``values``, ``value`` and every evaluation are
         in the original units.
+
+    The repr shows shapes and summary numbers, never the support or the values.
     """
 
     support: Any
     values: Any
-    value: float
+    value: Any
     metric: str
     n_x: int
     scale: float = 1.0
+
+    def __float__(self) -> float:
+        return float(np.asarray(to_numpy(self.value)))
+
+    def __repr__(self) -> str:
+        return summary("KRWitness", [
+            [("value", _fmt(self.value)), ("metric", repr(self.metric)), ("n_x", str(self.n_x)),
+             ("scale", f"{self.scale:.6g}")],
+            [("support", _shape(self.support)), ("values", _shape(self.values, full=False))],
+        ])
+
+    def _number(self, v: float) -> Any:
+        """A host float in the result convention of the witness's namespace and dtype."""
+        xp = array_namespace(self.support)
+        return result_number(v, xp, like=self.support, dtype=self.support.dtype)
 
     def __call__(self, z: Any, *, chunk_rows: int | None = None) -> Any:
         """Evaluate :math:`\\varphi` at points ``z`` (shape (k, d), or (k,) when d = 1).
@@ -106,6 +131,7 @@ class KRWitness:
         space (a minimum of 1-Lipschitz functions). Pairs of coincident points are skipped.
         Computed in floating point: for two support points at distance :math:`\delta` the
         ratio carries a rounding error of about :math:`\epsilon \max|\varphi| / \delta`.
+        A unitless diagnostic computed on the host in float64: a Python float.
         """
         # the ratio is scale-free: compute it in the rescaled units (no over/underflow)
         s = to_numpy(self.support) / self.scale
@@ -120,14 +146,19 @@ class KRWitness:
                 best = max(best, float(np.max(dv[ok] / dist[ok])))
         return best
 
-    def mean_difference(self, a: Any = None, b: Any = None) -> float:
-        r""":math:`\sum_i a_i \varphi(x_i) - \sum_j b_j \varphi(y_j)` (uniform if omitted)."""
+    def mean_difference(self, a: Any = None, b: Any = None) -> Any:
+        r""":math:`\sum_i a_i \varphi(x_i) - \sum_j b_j \varphi(y_j)` (uniform if omitted).
+
+        Computed on the host in float64; returned in the result convention (a NumPy scalar
+        for NumPy data, else a 0-d array of the witness's namespace).
+        """
         v = np.asarray(to_numpy(self.values), dtype=np.float64) / self.scale
         n = self.n_x
         m = v.shape[0] - n
         wa = np.full(n, 1.0 / n) if a is None else to_numpy(a) / np.sum(to_numpy(a))
         wb = np.full(m, 1.0 / m) if b is None else to_numpy(b) / np.sum(to_numpy(b))
-        return float(wa @ v[:n] - wb @ v[n:]) * self.scale
+        with np.errstate(over="ignore"):
+            return self._number(float(wa @ v[:n] - wb @ v[n:]) * self.scale)
 
 
 def kr_witness(
@@ -181,13 +212,15 @@ def kr_witness(
     Examples
     --------
     >>> phi = kr_witness([[0.0], [1.0]], [[2.0], [3.0]])
-    >>> phi.value, phi.mean_difference()
+    >>> float(phi.value), float(phi.mean_difference())
     (2.0, 2.0)
     >>> phi.lipschitz_constant() <= 1.0
     True
     """
     xp, x, y = check_sample_pair(x, y)
     check_choice(metric, "metric", _W_METRICS)
+    if max_iter is not None:
+        max_iter = check_int(max_iter, "max_iter", min_value=1)
     n, m = x.shape[0], y.shape[0]
     dtype = x.dtype
     wa = check_weights(a, n, "a", xp=xp, dtype=dtype, like=x)
@@ -202,14 +235,15 @@ def kr_witness(
                              dtype, xp)
     xs, ys = (xn / scale, yn / scale) if scale != 1.0 else (xn, yn)
     cost = np.asarray(pairwise_cost_unchecked(xs, ys, npx, metric=metric))
-    res = emd(np.asarray(to_numpy(wa), dtype=np.float64),
-              np.asarray(to_numpy(wb), dtype=np.float64), cost, max_iter=max_iter)
+    res = _emd_host(np.asarray(to_numpy(wa), dtype=np.float64),
+                    np.asarray(to_numpy(wb), dtype=np.float64), cost, max_iter=max_iter,
+                    stacklevel=3)
     if not res.converged:
         raise EstimationError(
             "the exact W1 problem did not converge, so no certified KR witness exists; "
             "raise `max_iter`"
         )
-    g = np.asarray(res.potentials[1])
+    g = res.g
     support_s = np.concatenate([xs, ys], axis=0)
     d_sy = np.asarray(pairwise_cost_unchecked(support_s, ys, npx, metric=metric))
     values = c_transform(g, d_sy.T)  # phi(s_k) = min_j d(s_k, y_j) - g_j
@@ -218,7 +252,7 @@ def kr_witness(
     return KRWitness(
         support=from_numpy(np.concatenate([xn, yn], axis=0), xp, like=x, dtype=dtype),
         values=from_numpy(values, xp, like=x, dtype=dtype),
-        value=float(res.value) * scale,
+        value=result_number(res.value * scale, xp, like=x, dtype=dtype),
         metric=metric,
         n_x=n,
         scale=scale,
@@ -248,7 +282,8 @@ def dual_lp(a: Any, b: Any, cost: Any) -> OTResult:
     Returns
     -------
     OTResult
-        ``value`` and ``dual_value``: the dual optimum; ``potentials`` ``(f, g)``;
+        ``value`` and ``dual_value``: the dual optimum (result convention: NumPy scalars of
+        the inputs' float dtype for NumPy input); ``potentials`` ``(f, g)``;
         ``plan``: the constraint multipliers (an optimal primal plan); ``duality_gap``:
         :math:`\langle P, C\rangle` - dual value; ``marginal_error`` of that plan;
         ``details["status"]``: HiGHS's message.
@@ -261,36 +296,19 @@ def dual_lp(a: Any, b: Any, cost: Any) -> OTResult:
     Examples
     --------
     >>> res = dual_lp([0.5, 0.5], [0.5, 0.5], [[0.0, 2.0], [2.0, 0.0]])
-    >>> round(res.value, 12)
+    >>> round(float(res.value), 12)
     0.0
     """
     import scipy.sparse as sp
     from scipy.optimize import linprog
 
-    from .._array import result_float_dtype
-    from .._validate import as_float_array
-    from ..errors import NormalizationError, ShapeMismatchError
-
     xp = array_namespace(a, b, cost)
-    cost = as_float_array(cost, "cost", xp)
-    if cost.ndim != 2:
-        raise ShapeMismatchError(
-            f"`cost` must be a 2-D (n, m) matrix, got shape {tuple(cost.shape)}"
-        )
+    cost = check_cost_matrix(cost, "cost", xp=xp, allow_posinf=False)
     n, m = (int(s) for s in cost.shape)
-    if n == 0 or m == 0:
-        from ..errors import EmptyInputError
-
-        raise EmptyInputError(f"`cost` is empty (shape {(n, m)}); nothing to transport")
     dtype = result_float_dtype(xp, cost, *[w for w in (a, b) if hasattr(w, "dtype")])
     an = _host_mass(a, n, "a", xp)
     bn = _host_mass(b, m, "b", xp)
     c = np.asarray(to_numpy(cost), dtype=np.float64)
-    _, forbidden = _check_cost_host(c)
-    if forbidden is not None:
-        from ..errors import NonFiniteError
-
-        raise NonFiniteError("`cost` must be finite for `dual_lp`")
     if abs(an.sum() - bn.sum()) > 1e-6 * max(an.sum(), bn.sum()):
         raise NormalizationError(
             f"`a` and `b` must have the same total mass, got {an.sum()!r} and {bn.sum()!r}"
@@ -312,15 +330,18 @@ def dual_lp(a: Any, b: Any, cost: Any) -> OTResult:
     plan = np.maximum(-np.asarray(res.ineqlin.marginals), 0.0).reshape(n, m)
     primal = float(np.vdot(plan, c))
     marg = float(np.abs(plan.sum(1) - an).sum() + np.abs(plan.sum(0) - bn).sum())
+    def num(v: float) -> Any:
+        return result_number(v, xp, like=cost, dtype=dtype)
+
     return OTResult(
-        value=dual,
+        value=num(dual),
         plan=from_numpy(plan, xp, like=cost, dtype=dtype),
         potentials=(from_numpy(f, xp, like=cost, dtype=dtype),
                     from_numpy(g, xp, like=cost, dtype=dtype)),
-        dual_value=dual,
-        duality_gap=primal - dual,
+        dual_value=num(dual),
+        duality_gap=num(primal - dual),
         converged=True,
         n_iter=int(getattr(res, "nit", 0)),
-        marginal_error=marg,
+        marginal_error=num(marg),
         details={"status": res.message, "violation": float(np.max(f[:, None] + g[None, :] - c))},
     )

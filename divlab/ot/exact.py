@@ -11,7 +11,8 @@ The primal is solved by POT's network simplex (``ot.emd``), which runs on the CP
 :func:`emd` makes **one host round trip** (inputs copied to NumPy with
 :func:`divlab._array.to_numpy`, results moved back to the input namespace, device and float
 dtype). Everything POT hands back is checked: the solver status, the marginals of the plan,
-dual feasibility and the duality gap.
+dual feasibility and the duality gap. POT is imported only when a simplex is solved, so
+``import divlab.ot`` (and every solver that does not need the simplex) does not import it.
 """
 
 from __future__ import annotations
@@ -20,16 +21,18 @@ import functools
 import inspect
 import math
 import warnings
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from .._array import (
     array_namespace,
+    as_result,
     chunk_slices,
+    device_rescale_pair,
     from_numpy,
+    host_float64,
     pow2_scale,
-    rescale_pair,
     result_float_dtype,
     to_numpy,
 )
@@ -37,6 +40,7 @@ from .._validate import (
     NORMALIZATION_RTOL,
     as_float_array,
     check_choice,
+    check_cost_matrix,
     check_int,
     check_sample_pair,
     check_weights,
@@ -52,7 +56,7 @@ from ..errors import (
     ParameterError,
     ShapeMismatchError,
 )
-from ._result import OTResult
+from ._result import OTResult, result_number
 from .oned import _check_p, wasserstein_1d
 
 __all__ = ["emd", "wasserstein", "c_transform"]
@@ -100,23 +104,12 @@ def _host_mass(w: Any, n: int, name: str, xp: Any) -> np.ndarray:
     return wn
 
 
-def _check_cost_host(c: np.ndarray) -> tuple[float, np.ndarray | None]:
-    """Return ``(max |C| over finite entries, mask of +inf entries or None)``; reject NaN/-inf."""
+def _cost_range(c: np.ndarray) -> tuple[float, np.ndarray | None]:
+    """``(max |C| over finite entries, mask of +inf entries or None)`` of a host cost matrix
+    already checked by :func:`divlab._validate.check_cost_matrix` (no NaN, no -inf)."""
     cmax, cmin = float(c.max()), float(c.min())
     if math.isfinite(cmax) and math.isfinite(cmin):
         return max(abs(cmax), abs(cmin)), None
-    nan = np.isnan(c)
-    if nan.any():
-        i, j = np.argwhere(nan)[0]
-        raise NonFiniteError(
-            f"`cost` contains {int(nan.sum())} NaN value(s); first at index ({i}, {j})"
-        )
-    neg = np.isneginf(c)
-    if neg.any():
-        i, j = np.argwhere(neg)[0]
-        raise NonFiniteError(
-            f"`cost` contains -inf at index ({i}, {j}); the transport problem is unbounded"
-        )
     forbidden = np.isposinf(c)
     finite = c[~forbidden]
     if finite.size == 0:
@@ -201,7 +194,15 @@ def emd(
 
     **Host round trip.** The network simplex is CPU-only: inputs are copied to NumPy once,
     and the plan and potentials are moved back to the namespace, device and float dtype of
-    the inputs.
+    the inputs (no gradient flows through the simplex).
+
+    **Importing POT.** POT (``ot``) is imported on the first call, not with
+    ``divlab.ot``. When PyTorch, JAX, CuPy or TensorFlow is installed, ``import ot`` also
+    imports them (its backend registry), which can take seconds; setting the environment
+    variables ``POT_BACKEND_DISABLE_PYTORCH=1``, ``POT_BACKEND_DISABLE_JAX=1``,
+    ``POT_BACKEND_DISABLE_CUPY=1`` and ``POT_BACKEND_DISABLE_TENSORFLOW=1`` before the first
+    call skips them (the names are those of POT 0.9, ``ot/backend.py``). divlab never sets
+    them itself.
 
     **Never silently wrong.** POT stops after ``numItermax`` pivots (default 100 000, too
     few e.g. for 8000 points in 2-D) and then returns a sub-optimal value with only a
@@ -233,7 +234,9 @@ def emd(
     Returns
     -------
     OTResult
-        ``value`` (float) :math:`\langle P, C\rangle`; ``plan`` (n, m); ``potentials``
+        ``value`` :math:`\langle P, C\rangle` (a NumPy scalar of the inputs' float dtype
+        for NumPy input, else a 0-d array of their namespace; likewise ``dual_value``,
+        ``duality_gap`` and ``marginal_error``); ``plan`` (n, m); ``potentials``
         ``(f, g)``: with ``check=True`` they are the double c-transform of POT's duals
         (:math:`g = f^c`, then :math:`f = g^{\bar c}`), which keeps them optimal and
         makes :math:`f_i + g_j \le C_{ij}` hold up to one rounding, then centred so that
@@ -270,21 +273,15 @@ def emd(
     Examples
     --------
     >>> res = emd([0.5, 0.5], [0.5, 0.5], [[0.0, 1.0], [1.0, 0.0]])
-    >>> res.value, res.duality_gap, res.converged
-    (0.0, 0.0, True)
+    >>> float(res.value), float(res.duality_gap), res.converged, type(res.value).__name__
+    (0.0, 0.0, True, 'float64')
     >>> res = emd(None, None, [[2.0, 1.0], [1.0, 3.0]])
     >>> float(res.value), res.plan.tolist()
     (1.0, [[0.0, 0.5], [0.5, 0.0]])
     """
     xp = array_namespace(a, b, cost)
-    cost = as_float_array(cost, "cost", xp)
-    if cost.ndim != 2:
-        raise ShapeMismatchError(
-            f"`cost` must be a 2-D (n, m) matrix, got shape {tuple(cost.shape)}"
-        )
+    cost = check_cost_matrix(cost, "cost", xp=xp)
     n, m = (int(s) for s in cost.shape)
-    if n == 0 or m == 0:
-        raise EmptyInputError(f"`cost` is empty (shape {(n, m)}); nothing to transport")
     if max_iter is not None:
         max_iter = check_int(max_iter, "max_iter", min_value=1)
     check = bool(check)
@@ -294,8 +291,48 @@ def emd(
     # ---- the one host round trip ---------------------------------------------------------
     a_np = _host_mass(a, n, "a", xp)
     b_np = _host_mass(b, m, "b", xp)
-    c = np.asarray(to_numpy(cost), dtype=np.float64)
+    sol = _emd_host(a_np, b_np, np.asarray(to_numpy(cost), dtype=np.float64),
+                    max_iter=max_iter, check=check, stacklevel=3)
+    like = cost
+    return OTResult(
+        value=result_number(sol.value, xp, like=like, dtype=dtype),
+        plan=from_numpy(sol.plan, xp, like=like, dtype=dtype),
+        potentials=(from_numpy(sol.f, xp, like=like, dtype=dtype),
+                    from_numpy(sol.g, xp, like=like, dtype=dtype)),
+        dual_value=result_number(sol.dual_value, xp, like=like, dtype=dtype),
+        duality_gap=result_number(sol.duality_gap, xp, like=like, dtype=dtype),
+        converged=sol.converged,
+        n_iter=sol.n_iter,
+        marginal_error=result_number(sol.marginal_error, xp, like=like, dtype=dtype),
+        details=sol.details,
+    )
 
+
+class _HostSolution(NamedTuple):
+    """Host (float64) solution of the exact problem in the caller's units."""
+
+    value: float
+    plan: np.ndarray
+    f: np.ndarray
+    g: np.ndarray
+    dual_value: float
+    duality_gap: float
+    converged: bool
+    n_iter: int
+    marginal_error: float
+    details: dict[str, Any]
+
+
+def _emd_host(
+    a_np: np.ndarray, b_np: np.ndarray, c: np.ndarray, *, max_iter: int | None = None,
+    check: bool = True, stacklevel: int = 2,
+) -> _HostSolution:
+    """Kernel of :func:`emd` on host float64 data: masses ``a_np``, ``b_np`` (finite, >= 0,
+    positive totals) and a cost ``c`` checked by :func:`~divlab._validate.check_cost_matrix`
+    (``+inf`` allowed). Rescales, equalises the totals (within ``NORMALIZATION_RTOL``),
+    solves with POT's simplex and certifies the result. Internal callers (:func:`wasserstein`,
+    :func:`~divlab.ot.kr_witness`) call this directly."""
+    n, m = c.shape
     # Masses: exact power-of-two rescaling when huge or tiny, then equal totals.
     mass_scale = 1.0
     wmax = max(float(a_np.max()), float(b_np.max()))
@@ -312,8 +349,9 @@ def emd(
     if sa != sb:
         b_np = b_np * (sa / sb)
 
-    # Costs: reject NaN/-inf, exact power-of-two rescaling, +inf -> finite penalty.
-    cabs, forbidden = _check_cost_host(c)
+    # Costs (NaN and -inf were rejected at the door): exact power-of-two rescaling, +inf ->
+    # a finite penalty.
+    cabs, forbidden = _cost_range(c)
     cost_scale = 1.0
     if cabs > 1e100 or 0.0 < cabs < 1e-100:
         cost_scale = pow2_scale(cabs)
@@ -381,16 +419,15 @@ def emd(
             f"{marginal_error * mass_scale:.3g}; {knob}. `value` is not certified"
             + ("; `dual_value` is a certified lower bound" if check else ""),
             ConvergenceWarning,
-            stacklevel=2,
+            stacklevel=stacklevel,
         )
 
     s, ms = cost_scale, mass_scale
-    like = cost
-    return OTResult(
+    return _HostSolution(
         value=value * s * ms,
-        plan=from_numpy(plan * ms if ms != 1.0 else plan, xp, like=like, dtype=dtype),
-        potentials=(from_numpy(f * s, xp, like=like, dtype=dtype),
-                    from_numpy(g * s, xp, like=like, dtype=dtype)),
+        plan=plan * ms if ms != 1.0 else plan,
+        f=f * s,
+        g=g * s,
         dual_value=dual * s * ms,
         duality_gap=gap * s * ms,
         converged=converged,
@@ -437,15 +474,18 @@ def wasserstein(
 
     Returns
     -------
-    w : 0-d array
-        :math:`W_p` in the inputs' namespace, device and float dtype.
+    w : numpy scalar or 0-d array
+        :math:`W_p`: a NumPy scalar of the inputs' float dtype for NumPy input, else a 0-d
+        array of their namespace and device. For ``d > 1`` the value comes from the simplex
+        on the host (no gradient flows through it); for ``d = 1`` see
+        :func:`~divlab.ot.wasserstein_1d` (differentiable).
 
     Raises
     ------
     EmptyInputError, NonFiniteError, NegativeValueError, ShapeMismatchError
         Bad samples or weights.
     ParameterError
-        ``p < 1`` or an unknown ``metric``.
+        ``p < 1``, an unknown ``metric`` or ``max_iter < 1``.
 
     Warns
     -----
@@ -467,6 +507,8 @@ def wasserstein(
             "metric='euclidean', p=2"
         )
     check_choice(metric, "metric", _W_METRICS)
+    if max_iter is not None:
+        max_iter = check_int(max_iter, "max_iter", min_value=1)
     n, d = x.shape
     m = y.shape[0]
     dtype = x.dtype
@@ -474,15 +516,32 @@ def wasserstein(
     wb = check_weights(b, m, "b", xp=xp, dtype=dtype, like=y)
     if d == 1:
         return wasserstein_1d(x[:, 0], y[:, 0], u_weights=wa, v_weights=wb, p=p)
+    return as_result(_wasserstein_kernel(x, y, wa, wb, p, xp, metric=metric, max_iter=max_iter,
+                                         stacklevel=4), xp)
+
+
+def _wasserstein_kernel(
+    x: Any, y: Any, wa: Any, wb: Any, p: float, xp: Any, *, metric: str = "euclidean",
+    max_iter: int | None = None, stacklevel: int = 3,
+) -> Any:
+    """Kernel of :func:`wasserstein` for ``d > 1``: validated 2-D samples of one float dtype,
+    weights normalised by :func:`~divlab._validate.check_weights` (``None`` there gives the
+    uniform ones), validated ``p``, ``metric``, ``max_iter``. Returns a 0-d array of ``xp``
+    (:math:`W_p`); internal callers (the sample estimators) call this. ``stacklevel`` of a
+    :class:`ConvergenceWarning` counts from :func:`_emd_host`."""
+    dtype = x.dtype
     # Exact power-of-two rescaling of the coordinates keeps d^p away from overflow and
-    # underflow (W_p is 1-homogeneous).
-    x, y, scale = rescale_pair(x, y, xp, power=p)
+    # underflow (W_p is 1-homogeneous); the scale is a 0-d array (1 for ordinary data).
+    x, y, scale = device_rescale_pair(x, y, xp, power=p)
     if metric == "euclidean" and p == 2.0:
         cost = pairwise_cost_unchecked(x, y, xp, metric="sqeuclidean")
     else:
         cost = pairwise_cost_unchecked(x, y, xp, metric=metric)
         if p != 1.0:
             cost = cost**p
-    res = emd(wa, wb, cost, max_iter=max_iter)
-    val = max(res.value, 0.0) ** (1.0 / p) * scale
-    return from_numpy(np.asarray(val), xp, like=x, dtype=dtype)
+    # the one host round trip: POT's simplex on float64 copies
+    sol = _emd_host(host_float64(wa, xp), host_float64(wb, xp), host_float64(cost, xp),
+                    max_iter=max_iter, stacklevel=stacklevel)
+    val = from_numpy(np.asarray(max(sol.value, 0.0) ** (1.0 / p)), xp, like=x, dtype=dtype)
+    with np.errstate(over="ignore"):  # a true W_p beyond the float range is inf
+        return val * scale

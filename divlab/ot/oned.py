@@ -9,6 +9,13 @@ On :math:`\mathbb{R}` the optimal coupling is the monotone (quantile) coupling, 
 which for two weighted samples is a finite sum over the merged breakpoints of the two
 cumulative distribution functions. The cost is one sort per sample plus a linear-time
 merge: :math:`O((n + m)\log(n + m))`.
+
+The kernels use ``xp`` operations only and read no value back to the host: the exact
+power-of-two rescaling of samples near the ends of the float range is device arithmetic
+(:func:`divlab._array.pow2_floor`), so :func:`wasserstein_1d` runs lazily (Dask), on the GPU
+and under PyTorch autograd (its gradient is the one of the sorted-pairing formula). For two
+unweighted samples the merged quantile grid does not depend on the data; it is computed once,
+exactly, on the host (:func:`uniform_quantile_grid`, also used by the sliced distances).
 """
 
 from __future__ import annotations
@@ -19,11 +26,11 @@ from typing import Any
 
 import numpy as np
 
-from .._array import array_namespace, is_numpy, pow2_scale, result_float_dtype, to_numpy
+from .._array import array_namespace, as_result, from_numpy, pow2_floor, result_float_dtype
 from .._validate import as_float_array, check_finite, check_weights
 from ..errors import EmptyInputError, ParameterError, ShapeMismatchError
 
-__all__ = ["wasserstein_1d", "wasserstein_1d_power"]
+__all__ = ["wasserstein_1d", "wasserstein_1d_power", "uniform_quantile_grid"]
 
 
 def _check_p(p: Any) -> float:
@@ -98,17 +105,37 @@ def _merged_indices(
     return t, iu, iv
 
 
-def _uniform_unequal_numpy(us: Any, vs: Any) -> tuple[Any, Any]:
-    """NumPy fast path for sorted unweighted samples of sizes n != m, without a merge sort.
+def uniform_quantile_grid(n: int, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""Merged quantile grid of two uniform measures with ``n`` and ``m`` atoms (host, exact).
 
-    On the integer grid ``k / (n m)`` the CDF breakpoints are the multiples of ``m``
-    (sample ``u``) and of ``n`` (sample ``v``); their merged order is known in closed form
-    (``u`` key ``(i+1) m`` has ``((i+1) m - 1) // n`` smaller ``v`` keys), so the merge is
-    a scatter, and the quantile indices on ``(t_{k-1}, t_k]`` are ``t_{k-1} // m`` and
-    ``t_{k-1} // n``. Agrees with the generic path (tested).
+    On the integer grid :math:`k / (nm)` the CDF breakpoints are the multiples of ``m``
+    (first measure) and of ``n`` (second); their merged order is known in closed form (key
+    :math:`(i+1)m` has :math:`\lfloor((i+1)m - 1)/n\rfloor` smaller keys of the second
+    measure; ties go to the first), so the merge is a scatter, without a sort. On the
+    interval :math:`(t_{k-1}, t_k]` both quantile functions are constant, at atoms
+    ``iu[k] = t_{k-1} // m`` and ``iv[k] = t_{k-1} // n`` of the sorted samples, and
+
+    .. math::
+
+        W_p^p = \sum_k rac{\mathrm{dk}_k}{nm}\,|u_{(iu_k)} - v_{(iv_k)}|^p .
+
+    The grid does not depend on the data: it is the one place where the pairing of two
+    unequal-size samples is written (:func:`wasserstein_1d` and the sliced distances).
+
+    Returns
+    -------
+    dk : ndarray of int64, shape (n + m,)
+        Interval lengths in units of :math:`1/(nm)` (exact integers; zero-length intervals
+        at common breakpoints).
+    iu, iv : ndarray of int64, shape (n + m,)
+        Indices of the quantile atoms of each sample on each interval.
+
+    Examples
+    --------
+    >>> dk, iu, iv = uniform_quantile_grid(2, 3)
+    >>> dk.tolist(), iu.tolist(), iv.tolist()
+    ([2, 1, 1, 2, 0], [0, 0, 1, 1, 1], [0, 1, 1, 2, 2])
     """
-    us, vs = np.asarray(us), np.asarray(vs)
-    n, m = us.shape[0], vs.shape[0]
     ku = np.arange(1, n + 1, dtype=np.int64) * m
     kv = np.arange(1, m + 1, dtype=np.int64) * n
     t = np.empty(n + m, dtype=np.int64)
@@ -119,34 +146,33 @@ def _uniform_unequal_numpy(us: Any, vs: Any) -> tuple[Any, Any]:
     prev[1:] = t[:-1]
     iu = np.minimum(prev // m, n - 1)
     iv = np.minimum(prev // n, m - 1)
-    dt = (t - prev).astype(us.dtype) / us.dtype.type(float(n) * float(m))
-    return dt, us[iu] - vs[iv]
+    return t - prev, iu, iv
 
 
-def _range_scale(us: Any, vs: Any, count: int, xp: ModuleType) -> float:
-    """Exact power of two to divide sorted samples by so that no difference overflows.
+def _range_scale(us: Any, vs: Any, count: int, xp: ModuleType) -> Any:
+    """Exact power of two (a 0-d array) to divide sorted samples by so that no difference
+    overflows; exactly ``1`` for ordinary inputs. Device arithmetic only.
 
-    ``max |u_i - v_j| <= max(u_max - v_min, v_max - u_min)`` (read off the sorted arrays, in
-    Python floats, where overflow gives ``inf`` quietly); ``count`` such differences are
-    summed, so the sum must stay finite too. ``1.0`` (no rescaling) for ordinary inputs.
+    ``max |u_i - v_j| <= max(u_max - v_min, v_max - u_min)`` (read off the ends of the sorted
+    arrays, halved so that the bound itself cannot overflow); ``count`` such differences are
+    summed, so the sum must stay finite too. Otherwise the scale brings the largest
+    magnitude to [1, 2), and the scaled samples lie in [-2, 2].
     """
-    lo_u, hi_u, lo_v, hi_v = (float(t) for t in to_numpy(xp.stack([us[0], us[-1], vs[0],
-                                                                   vs[-1]])))
-    bound = max(hi_u - lo_v, hi_v - lo_u)
+    lo_u, hi_u, lo_v, hi_v = us[0], us[-1], vs[0], vs[-1]
+    half_bound = xp.maximum(hi_u / 2 - lo_v / 2, hi_v / 2 - lo_u / 2)
     limit = 0.25 * float(xp.finfo(us.dtype).max) / count
-    if bound < limit:
-        return 1.0
-    top = max(abs(lo_u), abs(hi_u), abs(lo_v), abs(hi_v))
-    return pow2_scale(top)  # scaled samples lie in [-2, 2]
+    top = xp.maximum(xp.maximum(xp.abs(lo_u), xp.abs(hi_u)),
+                     xp.maximum(xp.abs(lo_v), xp.abs(hi_v)))
+    return xp.where(half_bound < limit / 2, xp.ones_like(top), pow2_floor(top, xp))
 
 
 def _quantile_differences(
     u: Any, v: Any, u_weights: Any, v_weights: Any, xp: ModuleType
-) -> tuple[Any, Any, float]:
+) -> tuple[Any, Any, Any]:
     r"""``(dt, d, s)`` with :math:`W_p^p = s^p \sum_k dt_k |d_k|^p` (``dt=None``: uniform mean).
 
-    ``s`` is an exact power of two by which the samples were divided when their
-    differences would overflow (``1.0`` otherwise).
+    ``s`` is a 0-d array: an exact power of two by which the samples were divided when their
+    differences could overflow, exactly ``1`` otherwise.
     """
     dtype = u.dtype
     n, m = u.shape[0], v.shape[0]
@@ -159,19 +185,13 @@ def _quantile_differences(
         us, wu = _sorted_with_weights(u, wu, xp)
         vs, wv = _sorted_with_weights(v, wv, xp)
     scale = _range_scale(us, vs, n + m, xp)
-    if scale != 1.0:
-        us, vs = us / scale, vs / scale
+    us, vs = us / scale, vs / scale  # exact; unchanged when scale == 1
     if uniform and n == m:
         return None, us - vs, scale
     if uniform:
-        if is_numpy(xp):
-            return (*_uniform_unequal_numpy(us, vs), scale)
-        # Exact integer breakpoints: (i + 1) / n  <->  (i + 1) * m / (n * m).
-        ku = xp.arange(1, n + 1, dtype=xp.int64) * m
-        kv = xp.arange(1, m + 1, dtype=xp.int64) * n
-        t, iu, iv = _merged_indices(ku, kv, xp)
-        prev = xp.concat([xp.zeros((1,), dtype=xp.int64), t[:-1]])
-        dt = xp.astype(t - prev, dtype) / (float(n) * float(m))
+        dk, iu, iv = uniform_quantile_grid(n, m)
+        dt = xp.astype(from_numpy(dk, xp, like=us), dtype) / (float(n) * float(m))
+        iu, iv = from_numpy(iu, xp, like=us), from_numpy(iv, xp, like=vs)
     else:
         t, iu, iv = _merged_indices(_cdf(wu, xp), _cdf(wv, xp), xp)
         prev = xp.concat([xp.zeros((1,), dtype=dtype), t[:-1]])
@@ -185,32 +205,25 @@ def _weighted_sum(dt: Any, x: Any, xp: ModuleType) -> Any:
 
 def _power_parts(
     u: Any, v: Any, u_weights: Any, v_weights: Any, p: float, xp: ModuleType
-) -> tuple[float, Any]:
-    r"""``(M, S)`` with :math:`W_p^p = M^p S`, free of overflow and underflow.
+) -> tuple[Any, Any, Any]:
+    r"""``(s, M, S)`` (0-d arrays) with :math:`W_p^p = (sM)^p S`, free of over- and underflow.
 
     Samples whose differences could overflow (near the float maximum) are first divided by
-    an exact power of two. :math:`|d|^p` is then computed directly when
-    :math:`\max|d|^p` is representable, else as :math:`M^p \sum dt\,|d/M|^p` with
-    :math:`M = \max|d|`.
+    an exact power of two ``s``. :math:`|d|^p` is then computed directly (``M = 1``) when
+    :math:`\max|d|^p` is representable, else as :math:`\sum dt\,|d/M|^p` with
+    :math:`M = \max|d|`. The choice is made on the device; for ordinary data
+    ``s = M = 1`` exactly and ``S`` is the direct sum, bit for bit.
     """
-    dt, d, factor = _quantile_differences(u, v, u_weights, v_weights, xp)
+    dt, d, scale = _quantile_differences(u, v, u_weights, v_weights, xp)
+    one = xp.ones_like(scale)
     if p == 1.0:
-        return factor, _weighted_sum(dt, xp.abs(d), xp)
-    big = max(float(to_numpy(xp.max(d))), -float(to_numpy(xp.min(d))))
-    if big == 0.0:
-        return factor, xp.zeros((), dtype=u.dtype)
+        return scale, one, _weighted_sum(dt, xp.abs(d), xp)
+    big = xp.max(xp.abs(d))
     lim = 0.9 * math.log2(float(xp.finfo(u.dtype).max))
-    if abs(p * math.log2(big)) < lim:
-        return factor, _weighted_sum(dt, _pow_abs(d, p, xp), xp)
-    return factor * big, _weighted_sum(dt, (xp.abs(d) / big) ** p, xp)
-
-
-def _times(s: Any, factor: float, xp: ModuleType) -> Any:
-    """``s * factor`` for a 0-d array ``s >= 0``; ``inf`` (no overflow warning) when the
-    product exceeds the dtype's range -- the true value is then beyond it too."""
-    if float(to_numpy(s)) * factor > float(xp.finfo(s.dtype).max):  # Python floats: quiet
-        return xp.full_like(s, math.inf)
-    return s * factor
+    pos = big > 0
+    extreme = pos & (xp.abs(p * xp.log2(xp.where(pos, big, one))) >= lim)
+    mfac = xp.where(extreme, big, one)
+    return scale, mfac, _weighted_sum(dt, _pow_abs(d / mfac, p, xp), xp)
 
 
 def _validated(u: Any, v: Any, p: Any, xp: ModuleType) -> tuple[Any, Any, float]:
@@ -236,18 +249,21 @@ def wasserstein_1d_power(
     r""":math:`W_p^p` between two weighted samples on the line (see :func:`wasserstein_1d`).
 
     This is the quantity POT's ``ot.wasserstein_1d`` returns (it may overflow to ``inf``
-    where :math:`W_p` itself is finite).
+    where :math:`W_p` itself is finite). Same result convention as :func:`wasserstein_1d`:
+    a NumPy scalar for NumPy input, else a 0-d array of the input namespace.
+
+    Examples
+    --------
+    >>> float(wasserstein_1d_power([0.0, 1.0], [2.0, 4.0], p=2))
+    6.5
     """
     xp = array_namespace(u, v, u_weights, v_weights)
     u, v, p = _validated(u, v, p, xp)
-    scale, s = _power_parts(u, v, u_weights, v_weights, p, xp)
-    if scale == 1.0:
-        return s
-    try:
-        factor = scale**p
-    except OverflowError:  # W_p^p itself is beyond the float range
-        factor = math.inf
-    return _times(s, factor, xp)
+    scale, mfac, s = _power_parts(u, v, u_weights, v_weights, p, xp)
+    with np.errstate(over="ignore"):  # W_p^p beyond the float range is inf, quietly
+        factor = (scale * mfac) ** p  # exactly 1 for ordinary data
+        out = xp.where(s > 0, s * factor, s)
+    return as_result(out, xp)
 
 
 def wasserstein_1d(
@@ -285,9 +301,11 @@ def wasserstein_1d(
 
     Returns
     -------
-    w : 0-d array
-        :math:`W_p(\mu, \nu)` in the inputs' namespace and float dtype (float32 inputs give a
-        float32 result).
+    w : numpy scalar or 0-d array
+        :math:`W_p(\mu, \nu)`: a NumPy scalar of the inputs' float dtype for NumPy input
+        (float32 inputs give ``numpy.float32``), else a 0-d array of the inputs' namespace and
+        device. Differentiable under PyTorch autograd with respect to the samples and the
+        weights (the kernel reads nothing back to the host).
 
     Raises
     ------
@@ -309,7 +327,15 @@ def wasserstein_1d(
     """
     xp = array_namespace(u, v, u_weights, v_weights)
     u, v, p = _validated(u, v, p, xp)
-    scale, s = _power_parts(u, v, u_weights, v_weights, p, xp)
+    return as_result(_wasserstein_1d_kernel(u, v, p, xp, u_weights, v_weights), xp)
+
+
+def _wasserstein_1d_kernel(u: Any, v: Any, p: float, xp: ModuleType, u_weights: Any = None,
+                           v_weights: Any = None) -> Any:
+    """Kernel of :func:`wasserstein_1d`: ``u``, ``v`` validated 1-D samples of one float dtype,
+    ``p >= 1`` validated; weights ``None`` (uniform) or as given to :func:`wasserstein_1d`.
+    Returns a 0-d array of ``xp``; internal callers (the sample estimators) call this."""
+    scale, mfac, s = _power_parts(u, v, u_weights, v_weights, p, xp)
     s = xp.maximum(s, xp.zeros_like(s))
     if p == 1.0:
         w = s
@@ -317,4 +343,5 @@ def wasserstein_1d(
         w = xp.sqrt(s)
     else:
         w = s ** (1.0 / p)
-    return _times(w, scale, xp) if scale != 1.0 else w
+    with np.errstate(over="ignore"):  # a true W_p beyond the float range is inf, quietly
+        return (w * mfac) * scale  # exact: both factors are 1 normally

@@ -14,7 +14,12 @@ Projections are processed ``chunk_size`` at a time: peak memory is
 :math:`O((n + m)\cdot\text{chunk})`, never :math:`O((n + m) K)`.
 Huge or tiny coordinates are divided by an exact power of two before projecting and the
 result is multiplied back (:math:`SW_p` and max-:math:`SW_p` are 1-homogeneous), so
-:math:`|\theta\cdot(x - y)|^p` neither overflows nor underflows.
+:math:`|\theta\cdot(x - y)|^p` neither overflows nor underflows. The scale is computed on
+the device (:func:`divlab._array.device_rescale_pair`, exactly 1 for ordinary data), so
+:func:`sliced_wasserstein` reads no value back to the host: it runs lazily (Dask), on the GPU
+and under PyTorch autograd (gradients with respect to the samples and the weights).
+Unequal-size unweighted samples are paired on the exact quantile grid of
+:func:`divlab.ot.oned.uniform_quantile_grid` (data-independent, built once on the host).
 """
 
 from __future__ import annotations
@@ -25,9 +30,10 @@ from typing import Any
 
 import numpy as np
 
-from .._array import from_numpy, rescale_pair, scalar, to_numpy
+from .._array import as_result, device_rescale_pair, from_numpy, scalar, to_numpy
 from .._validate import check_int, check_positive, check_rng, check_sample_pair, check_weights
 from ..errors import ParameterError
+from .oned import uniform_quantile_grid
 
 __all__ = ["sliced_wasserstein", "max_sliced_wasserstein"]
 
@@ -51,10 +57,9 @@ def _directions(d: int, n_projections: int, rng: Any) -> np.ndarray:
     return theta / norms
 
 
-def _unscale(out: Any, s: float) -> Any:
-    """``out * s`` (a result of 1-homogeneous quantity); overflow gives +inf silently."""
-    if s == 1.0:
-        return out
+def _unscale(out: Any, s: Any) -> Any:
+    """``out * s`` (a 1-homogeneous quantity, ``s`` a 0-d power of two, 1 for ordinary data:
+    exact); overflow gives +inf silently."""
     with np.errstate(over="ignore"):
         return out * s
 
@@ -112,18 +117,6 @@ def _quantile_merge(
     return cost, (delta, r, ox, oy, ix, iy)
 
 
-def _uniform_merge(n: int, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Interval lengths and quantile indices of two uniform measures with n and m atoms."""
-    t = np.concatenate([np.arange(1, n + 1) / n, np.arange(1, m + 1) / m])
-    order = np.argsort(t, kind="stable")
-    ts = np.minimum(t[order], 1.0)
-    delta = np.diff(ts, prepend=0.0)
-    isx = (order < n).astype(np.int64)
-    ix = np.clip(np.cumsum(isx) - isx, 0, n - 1)
-    iy = np.clip(np.cumsum(1 - isx) - (1 - isx), 0, m - 1)
-    return np.maximum(delta, 0.0), ix, iy
-
-
 def _batched_wpp(
     px: Any, py: Any, wa: Any, wb: Any, p: float, xp: ModuleType, need_order: bool = False
 ) -> tuple[Any, tuple[Any, ...]]:
@@ -138,11 +131,11 @@ def _batched_wpp(
         sx, sy = xp.sort(px, axis=1, stable=False), xp.sort(py, axis=1, stable=False)
         if n == m:
             return xp.mean(_pow_abs(sx - sy, p, xp), axis=1), ()
-        delta, ix, iy = _uniform_merge(n, m)
+        dk, ix, iy = uniform_quantile_grid(n, m)
         r = xp.take(sx, from_numpy(ix, xp, like=px), axis=1) - xp.take(
             sy, from_numpy(iy, xp, like=py), axis=1
         )
-        w = from_numpy(delta, xp, like=px, dtype=px.dtype)
+        w = xp.astype(from_numpy(dk, xp, like=px), px.dtype) / (float(n) * float(m))
         return xp.sum(w[None, :] * _pow_abs(r, p, xp), axis=1), ()
     if wa is None and wb is None and n == m:
         ox = xp.argsort(px, axis=1, stable=False)
@@ -167,9 +160,8 @@ def _prepare(
     wa = None if a is None else check_weights(a, x.shape[0], "a", xp=xp, dtype=dtype, like=x)
     wb = None if b is None else check_weights(b, y.shape[0], "b", xp=xp, dtype=dtype, like=y)
     if chunk_size is None:
-        temporaries = 16 if (wa is not None or wb is not None) else 8
-        per_proj = (x.shape[0] + y.shape[0]) * 8 * temporaries
-        chunk_size = max(1, min(n_projections, max(_MIN_CHUNK, _CHUNK_BUDGET // per_proj)))
+        chunk_size = _default_chunk(x.shape[0], y.shape[0], n_projections,
+                                    wa is not None or wb is not None)
     else:
         chunk_size = check_int(chunk_size, "chunk_size", min_value=1)
     return xp, x, y, wa, wb, n_projections, p, chunk_size
@@ -234,9 +226,10 @@ def sliced_wasserstein(
 
     Returns
     -------
-    0-d array
-        :math:`SW_p`, in the namespace, device and float dtype of ``x`` (float32 stays
-        float32).
+    numpy scalar or 0-d array
+        :math:`SW_p`: a NumPy scalar of the float dtype of ``x`` for NumPy input (float32
+        stays float32), else a 0-d array of its namespace and device. Differentiable under
+        PyTorch autograd (the directions are constants).
 
     Raises
     ------
@@ -254,8 +247,24 @@ def sliced_wasserstein(
     True
     """
     xp, x, y, wa, wb, k, p, chunk = _prepare(x, y, a, b, n_projections, p, chunk_size)
-    x, y, scale = rescale_pair(x, y, xp, power=p)
     theta = _directions(x.shape[1], k, rng)
+    return as_result(_sliced_wasserstein_kernel(x, y, wa, wb, theta, p, chunk, xp), xp)
+
+
+def _default_chunk(n: int, m: int, n_projections: int, weighted: bool) -> int:
+    """Default ``chunk_size``: projections whose temporaries stay near 64 MiB (at least 8)."""
+    per_proj = (n + m) * 8 * (16 if weighted else 8)
+    return max(1, min(n_projections, max(_MIN_CHUNK, _CHUNK_BUDGET // per_proj)))
+
+
+def _sliced_wasserstein_kernel(
+    x: Any, y: Any, wa: Any, wb: Any, theta: np.ndarray, p: float, chunk: int, xp: ModuleType
+) -> Any:
+    """Kernel of :func:`sliced_wasserstein`: validated 2-D samples, weights from
+    :func:`_prepare` (``None``: uniform), host directions ``theta`` (K, d) from
+    :func:`_directions`, validated ``p`` and ``chunk``. A 0-d array of ``xp``; internal
+    callers (the sample estimators) call this."""
+    x, y, scale = device_rescale_pair(x, y, xp, power=p)
     costs = _projected_costs(x, y, wa, wb, theta, p, chunk, xp)
     mean = xp.mean(costs)
     mean = xp.maximum(mean, xp.zeros_like(mean))
@@ -321,8 +330,13 @@ def max_sliced_wasserstein(
 
     Returns
     -------
-    0-d array
-        The estimate, in the namespace and float dtype of ``x``.
+    numpy scalar or 0-d array
+        The estimate: a NumPy scalar of the float dtype of ``x`` for NumPy input, else a 0-d
+        array of its namespace. The search over directions runs on the host (random search
+        and backtracking read costs back); the value is then recomputed at the chosen
+        direction with ``xp`` operations, so under PyTorch autograd its gradient with respect
+        to the samples is that of :math:`W_p(\theta^\star\#\mu, \theta^\star\#\nu)` at the
+        fixed direction :math:`\theta^\star` (Danskin's theorem for the maximum).
 
     Raises
     ------
@@ -341,7 +355,7 @@ def max_sliced_wasserstein(
     """
     xp, x, y, wa, wb, k, p, chunk = _prepare(x, y, a, b, n_projections, p, chunk_size)
     n_steps = check_int(n_steps, "n_steps", min_value=0)
-    x, y, scale = rescale_pair(x, y, xp, power=p)  # the ascent runs in rescaled units too
+    x, y, scale = device_rescale_pair(x, y, xp, power=p)  # the ascent runs in these units
     theta = _directions(x.shape[1], k, rng)
     costs = np.asarray(to_numpy(_projected_costs(x, y, wa, wb, theta, p, chunk, xp)))
     best = int(np.argmax(costs))
@@ -366,5 +380,8 @@ def max_sliced_wasserstein(
                 step *= 0.5
             if not improved:
                 break
-    out = from_numpy(max(val, 0.0), xp, like=x, dtype=x.dtype)
-    return _unscale(out ** (1.0 / p) if p != 1 else out, scale)
+    # the value at the chosen direction, recomputed with xp operations: its gradient with
+    # respect to the samples is the gradient of the maximum (Danskin's theorem)
+    out = _projected_costs(x, y, wa, wb, th[None, :], p, 1, xp)[0]
+    out = xp.maximum(out, xp.zeros_like(out))
+    return as_result(_unscale(out ** (1.0 / p) if p != 1 else out, scale), xp)
