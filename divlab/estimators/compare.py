@@ -8,17 +8,22 @@ from typing import Any
 
 import numpy as np
 
-from .._array import to_numpy
+from .._array import array_namespace, to_numpy
 from .._validate import check_bool, check_int, check_rng, check_sample_pair
 from ..errors import EstimationError, ParameterError
 from ._progress import Progress, progress_enabled
 from ._report import CompareReport, CompareRow
 from ._result import Estimate
-from .kernel import energy_distance, mmd
-from .knn import DEFAULT_K_JS, DEFAULT_K_KL, knn_js, knn_kl
-from .plugin import is_categorical, plugin_js, plugin_kl
+from .kernel import _energy, _mmd
+from .knn import DEFAULT_K_JS, DEFAULT_K_KL, _knn_js, _knn_kl
+from .plugin import DEFAULT_SMOOTHING, _plugin, is_categorical
 from .resampling import check_alpha
-from .transport import MAX_EXACT_N, sliced_wasserstein_estimate, wasserstein_estimate
+from .transport import (
+    DEFAULT_N_PROJECTIONS,
+    MAX_EXACT_N,
+    _sliced_estimate,
+    _wasserstein_estimate,
+)
 
 __all__ = ["compare", "METRICS", "DEFAULT_METRICS", "DEFAULT_METRICS_CATEGORICAL"]
 
@@ -65,13 +70,16 @@ def _parse_metrics(metrics: Any, categorical: bool) -> list[str]:
 
 def _run(metric: str, x: np.ndarray, y: np.ndarray, *, categorical: bool, res: dict[str, Any],
          max_exact_n: int) -> tuple[Estimate, str]:
+    """One metric on the validated host float64 samples: calls the estimator kernels (no
+    re-validation; ``res`` holds the validated ``n_resamples``, ``alpha`` and ``gen``)."""
+    xp = array_namespace(x, y)
     n, d = x.shape
     m = y.shape[0]
     small = min(n, m)
     if metric in ("kl", "js"):
         if categorical:
-            fn = plugin_kl if metric == "kl" else plugin_js
-            est = fn(x, y, bins="categorical", **res)
+            est = _plugin(metric, x, y, bins="categorical", smoothing=DEFAULT_SMOOTHING[metric],
+                          **res)
             why = (f"categorical data ({est.details['cells']} distinct values): exact divergence "
                    "of the empirical frequencies")
             if metric == "kl":
@@ -79,12 +87,12 @@ def _run(metric: str, x: np.ndarray, y: np.ndarray, *, categorical: bool, res: d
             return est, why
         if metric == "kl":
             k = min(DEFAULT_K_KL, n - 1, m)
-            est = knn_kl(x, y, k=k, **res)
+            est = _knn_kl(x, y, xp, k=k, variant="fixed", **res)
             why = (f"continuous data in d={d}: k-NN estimator needs no density model; "
                    f"k={k} has the smallest bias for well-separated samples")
         else:
             k = min(DEFAULT_K_JS, small - 1)
-            est = knn_js(x, y, k=k, **res)
+            est = _knn_js(x, y, xp, k=k, **res)
             why = (f"continuous data in d={d}: JS = H(M) - (H(P) + H(Q))/2 with "
                    f"Kozachenko-Leonenko k-NN entropies (k={k}; pooled sample, order 2k, for M)")
         if d > 10:
@@ -92,7 +100,7 @@ def _run(metric: str, x: np.ndarray, y: np.ndarray, *, categorical: bool, res: d
         return est, why
     if metric in ("w1", "w2"):
         p = 1.0 if metric == "w1" else 2.0
-        est = wasserstein_estimate(x, y, p=p, max_exact_n=max_exact_n, **res)
+        est = _wasserstein_estimate(x, y, xp, p=p, max_exact_n=max_exact_n, **res)
         if d == 1:
             why = "points on the line: exact closed form by sorting, any n"
         elif "subsampled_to" in est.details:
@@ -106,11 +114,11 @@ def _run(metric: str, x: np.ndarray, y: np.ndarray, *, categorical: bool, res: d
         return est, why
     if metric in ("sliced_w1", "sliced_w2"):
         p = 1.0 if metric == "sliced_w1" else 2.0
-        est = sliced_wasserstein_estimate(x, y, p=p, **res)
+        est = _sliced_estimate(x, y, xp, p=p, n_projections=DEFAULT_N_PROJECTIONS, **res)
         return est, "average of exact 1-D W_p over random directions; O(n log n), any n and d"
     sub_note = ""
     if max(n, m) > MAX_KERNEL_N and not (metric == "energy" and d == 1):
-        gen = res["rng"]
+        gen = res["gen"]
         if n > MAX_KERNEL_N:
             x = x[np.sort(gen.choice(n, MAX_KERNEL_N, replace=False))]
         if m > MAX_KERNEL_N:
@@ -118,10 +126,10 @@ def _run(metric: str, x: np.ndarray, y: np.ndarray, *, categorical: bool, res: d
         sub_note = (f"; O(n^2) cost: computed on a random subsample of at most {MAX_KERNEL_N} "
                     "points per sample")
     if metric == "mmd":
-        est = mmd(x, y, **res)
+        est = _mmd(x, y, xp, bandwidth=None, **res)
         return est, ("unbiased U-statistic (0 in expectation when P = Q); "
                      f"median-heuristic bandwidth h={est.details['bandwidth']:.3g}" + sub_note)
-    est = energy_distance(x, y, **res)
+    est = _energy(x, y, xp, **res)
     return est, ("V-statistic of Euclidean distances, matches scipy.stats.energy_distance"
                  + sub_note)
 
@@ -197,8 +205,10 @@ def compare(
 
     Notes
     -----
-    ``compare`` works on host (NumPy) copies of the data: the k-NN and exact-OT estimators
-    it uses are CPU algorithms (kd-trees, network simplex). Call :func:`~divlab.estimators.mmd`,
+    ``compare`` validates ``x`` and ``y`` once and makes one host (NumPy float64) copy of
+    each: the k-NN and exact-OT estimators it uses are CPU algorithms (kd-trees, network
+    simplex). Every metric then runs the estimator's private kernel on these copies (no
+    further validation and no further host round trip). Call :func:`~divlab.estimators.mmd`,
     :func:`~divlab.estimators.energy_distance`, :func:`~divlab.estimators.knn_kl` (brute
     force) or :func:`divlab.sliced_wasserstein` directly to keep CuPy arrays on the GPU.
 
@@ -230,7 +240,7 @@ def compare(
     with Progress(len(names), enabled=progress_enabled(progress)) as bar:
         for name in names:
             res = {"n_resamples": n_resamples, "alpha": alpha,
-                   "rng": np.random.default_rng([root, order.index(name)])}
+                   "gen": np.random.default_rng([root, order.index(name)])}
             try:
                 est, why = _run(name, xn, yn, categorical=bool(categorical), res=res,
                                 max_exact_n=max_exact_n)

@@ -21,8 +21,12 @@ Energy distance (Székely & Rizzo), in SciPy's convention
 with the averages over all pairs (including :math:`i = j`), Euclidean norm in d dimensions.
 
 Both are computed in row blocks, so memory is O(n · chunk) for any sample size (no n × m
-matrix); on the line (NumPy, d = 1) the energy distance uses the equivalent
-:math:`O(n\log n)` form :math:`2\int (F_n - G_m)^2` (as SciPy does). Resampling
+matrix); on the line (d = 1, any backend) the energy distance uses the equivalent
+:math:`O(n\log n)` form :math:`2\int (F_n - G_m)^2` (as SciPy does). The block sums stay
+arrays of the input's namespace (accumulated in float64) until one host read per estimate.
+
+Check once: :func:`mmd` and :func:`energy_distance` validate their arguments and call the
+kernels ``_mmd`` and ``_energy`` (which :func:`divlab.compare` calls directly). Resampling
 (half-sampling CIs and permutation p-values, see :mod:`divlab.estimators.resampling`)
 forms the pooled kernel/distance matrix once (on at most ``max_matrix_n`` pooled points, a
 random subsample beyond that) and evaluates all ``B`` resamples as quadratic forms
@@ -36,7 +40,13 @@ from typing import Any
 
 import numpy as np
 
-from .._array import chunk_slices, default_chunk_rows, is_numpy, rescale_pair, scalar, to_numpy
+from .._array import (
+    chunk_slices,
+    default_chunk_rows,
+    device_rescale_pair,
+    host_float64,
+    host_floats,
+)
 from .._validate import check_int, check_positive, check_rng, check_sample_pair
 from ..costs import pairwise_cost_unchecked
 from ._result import Estimate
@@ -66,11 +76,18 @@ def median_bandwidth(x: Any, y: Any, *, max_points: int = 1000, rng: Any = 0) ->
     1.0
     """
     xp, x, y = check_sample_pair(x, y)
+    return _median_bandwidth(x, y, xp, max_points=max_points, gen=check_rng(rng))
+
+
+def _median_bandwidth(x: Any, y: Any, xp: Any, *, max_points: int,
+                      gen: np.random.Generator) -> float:
+    """Kernel of :func:`median_bandwidth` (validated samples; one host copy of at most
+    ``max_points`` pooled points, drawn on the device)."""
     z = xp.concat([x, y], axis=0)
     if z.shape[0] > max_points:  # pick the subset on the device, copy only it to the host
-        idx = np.sort(check_rng(rng).choice(z.shape[0], size=max_points, replace=False))
+        idx = np.sort(gen.choice(z.shape[0], size=max_points, replace=False))
         z = xp.take(z, xp.asarray(idx), axis=0)
-    z = to_numpy(z).astype(np.float64)
+    z = host_float64(z, xp)
     from scipy.spatial.distance import pdist
 
     dist = pdist(z)
@@ -98,17 +115,21 @@ def _gauss(sq: Any, h: float, xp: Any) -> Any:
     return xp.exp(sq * (-c))
 
 
-def _block_sums(x: Any, y: Any, xp: Any, kind: str, h: float) -> float:
-    """Sum over all pairs of k(x_i, y_j) (kind='gauss') or ||x_i - y_j|| (kind='dist')."""
+def _block_sums(x: Any, y: Any, xp: Any, kind: str, h: float) -> Any:
+    """Sum over all pairs of k(x_i, y_j) (kind='gauss') or ||x_i - y_j|| (kind='dist').
+
+    A 0-d float64 array of ``xp`` (the block sums are accumulated in float64, no host read).
+    """
     rows = default_chunk_rows(y.shape[0], 8, 32 * 2**20)
-    total = 0.0
+    total = None
     for sl in chunk_slices(x.shape[0], rows):
         sq = pairwise_cost_unchecked(x[sl, :], y, xp, metric="sqeuclidean")
         if kind == "gauss":
             blk = _gauss(sq, h, xp)
         else:
             blk = xp.sqrt(sq)
-        total += scalar(xp.sum(blk))
+        part = xp.astype(xp.sum(blk), xp.float64)
+        total = part if total is None else total + part
     return total
 
 
@@ -133,9 +154,9 @@ def _stats_from_weights(K: np.ndarray, U: np.ndarray, V: np.ndarray, kind: str) 
     return 2 * suv / (nu * nv) - suu / nu**2 - svv / nv**2
 
 
-def _resample(x, y, kind, h, value_stat, B, alpha, gen, max_matrix_n):
-    """Half-sampling CI and permutation p-value for the quadratic statistics."""
-    xn, yn = to_numpy(x).astype(np.float64), to_numpy(y).astype(np.float64)
+def _resample(x, y, xp, kind, h, value_stat, B, alpha, gen, max_matrix_n):
+    """Half-sampling CI and permutation p-value for the quadratic statistics (host)."""
+    xn, yn = host_float64(x, xp), host_float64(y, xp)
     n, m = xn.shape[0], yn.shape[0]
     sub = {}
     if n + m > max_matrix_n:  # resample on a random subsample, keeping the x/y proportions
@@ -217,27 +238,41 @@ def mmd(
     True
     """
     xp, x, y = check_sample_pair(x, y, min_n=2)
-    n, m = x.shape[0], y.shape[0]
     n_resamples = check_int(n_resamples, "n_resamples", min_value=0)
     alpha = check_alpha(alpha)
     max_matrix_n = check_int(max_matrix_n, "max_matrix_n", min_value=8)
     gen = check_rng(rng)
     if bandwidth is not None:
         bandwidth = check_positive(bandwidth, "bandwidth")
+    return _mmd(x, y, xp, bandwidth=bandwidth, n_resamples=n_resamples, alpha=alpha, gen=gen,
+                max_matrix_n=max_matrix_n)
+
+
+def _mmd(
+    x: Any, y: Any, xp: Any, *, bandwidth: float | None, n_resamples: int, alpha: float,
+    gen: np.random.Generator, max_matrix_n: int = MAX_MATRIX_N,
+) -> Estimate:
+    """Kernel of :func:`mmd` (validated samples with n, m >= 2; validated parameters)."""
+    n, m = x.shape[0], y.shape[0]
     # MMD depends on the data only through (x - y) / h: exact power-of-two rescaling of
     # huge or tiny coordinates (squared distances would overflow or underflow).
-    x, y, scale = rescale_pair(x, y, xp, power=2.0)
-    h = median_bandwidth(x, y, rng=gen) if bandwidth is None else bandwidth / scale
-    sxx = _block_sums(x, x, xp, "gauss", h) - n  # remove the diagonal k(x_i, x_i) = 1
-    syy = _block_sums(y, y, xp, "gauss", h) - m
-    sxy = _block_sums(x, y, xp, "gauss", h)
+    x, y, s = device_rescale_pair(x, y, xp, power=2.0)
+    scale, = host_floats(xp, s)  # the kernel needs h / scale on the host
+    h = (_median_bandwidth(x, y, xp, max_points=1000, gen=gen) if bandwidth is None
+         else bandwidth / scale)
+    sxx, syy, sxy = host_floats(
+        xp, _block_sums(x, x, xp, "gauss", h), _block_sums(y, y, xp, "gauss", h),
+        _block_sums(x, y, xp, "gauss", h))
+    sxx -= n  # remove the diagonal k(x_i, x_i) = 1
+    syy -= m
     value = sxx / (n * (n - 1)) + syy / (m * (m - 1)) - 2 * sxy / (n * m)
     rule = "median heuristic" if bandwidth is None else "given"
     h_out = h * scale if bandwidth is None else bandwidth  # in the units of the data
     details: dict[str, Any] = {"bandwidth": h_out, "kernel": "gaussian", "bandwidth_rule": rule}
     ci = p = None
     if n_resamples:
-        ci, _, p, info = _resample(x, y, "gauss", h, value, n_resamples, alpha, gen, max_matrix_n)
+        ci, _, p, info = _resample(x, y, xp, "gauss", h, value, n_resamples, alpha, gen,
+                                   max_matrix_n)
         details.update(info)
     method = f"unbiased MMD^2, Gaussian kernel (h={h_out:.3g})"
     return Estimate(float(value), ci, method, (n, m), details, p)
@@ -278,37 +313,52 @@ def energy_distance(
     True
     """
     xp, x, y = check_sample_pair(x, y, min_n=1)
-    n, m = x.shape[0], y.shape[0]
     n_resamples = check_int(n_resamples, "n_resamples", min_value=0)
     alpha = check_alpha(alpha)
     max_matrix_n = check_int(max_matrix_n, "max_matrix_n", min_value=8)
     gen = check_rng(rng)
+    return _energy(x, y, xp, n_resamples=n_resamples, alpha=alpha, gen=gen,
+                   max_matrix_n=max_matrix_n)
+
+
+def _energy(
+    x: Any, y: Any, xp: Any, *, n_resamples: int, alpha: float, gen: np.random.Generator,
+    max_matrix_n: int = MAX_MATRIX_N,
+) -> Estimate:
+    """Kernel of :func:`energy_distance` (validated samples and parameters)."""
+    n, m = x.shape[0], y.shape[0]
     # E^2 is 1-homogeneous (E is 1/2-homogeneous): exact power-of-two rescaling of huge or
     # tiny coordinates, whose squared distances would overflow or underflow.
-    x, y, scale = rescale_pair(x, y, xp, power=2.0)
-    root = math.sqrt(scale)
-    if x.shape[1] == 1 and is_numpy(xp):  # O((n+m) log(n+m)): 2 * integral (F - G)^2
-        e2 = _energy2_1d(np.asarray(x[:, 0], dtype=np.float64), np.asarray(y[:, 0], np.float64))
+    x, y, s = device_rescale_pair(x, y, xp, power=2.0)
+    if x.shape[1] == 1:  # O((n+m) log(n+m)): 2 * integral (F - G)^2
+        e2, scale = host_floats(xp, _energy2_1d(x[:, 0], y[:, 0], xp), s)
+        e2 = max(e2, 0.0)
     else:
-        sxx = _block_sums(x, x, xp, "dist", 1.0)
-        syy = _block_sums(y, y, xp, "dist", 1.0)
-        sxy = _block_sums(x, y, xp, "dist", 1.0)
+        sxx, syy, sxy, scale = host_floats(
+            xp, _block_sums(x, x, xp, "dist", 1.0), _block_sums(y, y, xp, "dist", 1.0),
+            _block_sums(x, y, xp, "dist", 1.0), s)
         e2 = max(2 * sxy / (n * m) - sxx / n**2 - syy / m**2, 0.0)
+    root = math.sqrt(scale)
     value = math.sqrt(e2) * root
     details: dict[str, Any] = {"squared": e2 * scale}
     ci = p = None
     if n_resamples and min(n, m) >= 2:
-        ci2, _, p, info = _resample(x, y, "dist", 1.0, e2, n_resamples, alpha, gen, max_matrix_n)
+        ci2, _, p, info = _resample(x, y, xp, "dist", 1.0, e2, n_resamples, alpha, gen,
+                                    max_matrix_n)
         ci = (math.sqrt(max(ci2[0], 0.0)) * root, math.sqrt(max(ci2[1], 0.0)) * root)
         details.update(info)
     return Estimate(value, ci, "energy distance (V-statistic, Szekely-Rizzo)", (n, m), details, p)
 
 
-def _energy2_1d(u: np.ndarray, v: np.ndarray) -> float:
-    r"""Squared energy distance on the line, :math:`2\int (F_n - G_m)^2`, by sorting."""
-    u, v = np.sort(u), np.sort(v)
-    allv = np.sort(np.concatenate([u, v]))
-    deltas = np.diff(allv)
-    fu = np.searchsorted(u, allv[:-1], side="right") / u.size
-    fv = np.searchsorted(v, allv[:-1], side="right") / v.size
-    return float(max(2.0 * np.sum((fu - fv) ** 2 * deltas), 0.0))
+def _energy2_1d(u: Any, v: Any, xp: Any) -> Any:
+    r"""Squared energy distance on the line, :math:`2\int (F_n - G_m)^2`, by sorting.
+
+    ``xp`` operations only (any backend), in float64; a 0-d array (may be a rounding error
+    below 0: the caller clips)."""
+    u = xp.sort(xp.astype(u, xp.float64))
+    v = xp.sort(xp.astype(v, xp.float64))
+    allv = xp.sort(xp.concat([u, v]))
+    deltas = allv[1:] - allv[:-1]
+    fu = xp.astype(xp.searchsorted(u, allv[:-1], side="right"), xp.float64) / u.shape[0]
+    fv = xp.astype(xp.searchsorted(v, allv[:-1], side="right"), xp.float64) / v.shape[0]
+    return 2.0 * xp.sum((fu - fv) ** 2 * deltas)

@@ -41,9 +41,16 @@ that two identical constant samples give exactly 0. Huge or tiny coordinates are
 an exact power of two first. ``k >= n`` (there is no k-th neighbour) raises
 :class:`~divlab.errors.ParameterError`.
 
-Backends: on NumPy, neighbours come from :class:`scipy.spatial.cKDTree` with
-``workers=-1``; other backends (CuPy, array-API libraries) use a chunked brute-force search
-written with ``xp`` (memory O(chunk · n)). Confidence intervals and permutation p-values
+Backends: the neighbour search is chosen by :func:`divlab._array.knn_kth_distance` (on
+NumPy :class:`scipy.spatial.cKDTree` with ``workers=-1``; other backends (CuPy, array-API
+libraries) a chunked brute-force search written with ``xp``, memory O(chunk · n)). The
+estimate, the zero-distance floor and the tie diagnostics stay arrays of the input's
+namespace until one host read per estimate (:func:`divlab._array.host_floats`; a first one
+reads the constant-sample flags).
+
+Check once: each public function validates its arguments and calls a private kernel
+(``_knn_kl``, ``_knn_entropy``, ``_knn_js``) that trusts them; :func:`divlab.compare` calls
+the kernels directly. Confidence intervals and permutation p-values
 (:mod:`divlab.estimators.resampling`) are computed on the host from precomputed neighbour
 lists: for a half-sample (or a relabelling) the k-th neighbour *among the kept points* is
 read off each point's list, instead of building new trees. Samples larger than
@@ -60,10 +67,18 @@ from typing import Any
 import numpy as np
 from scipy.special import digamma, gammaln
 
-from .._array import array_namespace, is_numpy, rescale_pair, scalar, to_numpy
+from .._array import (
+    array_namespace,
+    device_rescale_pair,
+    from_numpy,
+    host_float64,
+    host_floats,
+    knn_kth_distance,
+)
 from .._validate import check_choice, check_int, check_rng, check_sample_pair, check_samples
+from ..costs import pairwise_cost_unchecked
 from ..errors import DivlabWarning, EstimationError, ParameterError
-from ._neighbors import is_constant, knn_dist_xp, knn_table, kth_kept, positive_floor
+from ._neighbors import knn_table, kth_kept, positive_floor
 from ._result import Estimate
 from .resampling import (
     basic_interval,
@@ -122,11 +137,29 @@ def _batches(n_resamples: int, per_item: int) -> list[slice]:
     return [slice(s, min(s + step, n_resamples)) for s in range(0, n_resamples, step)]
 
 
+def _kth(ref: Any, query: Any, k: int, xp: Any) -> Any:
+    """Distance to the k-th neighbour (``query=None``: in ``ref`` itself, self excluded)."""
+    return knn_kth_distance(
+        ref, query, k, xp,
+        pairwise=lambda a, b: pairwise_cost_unchecked(a, b, xp, metric="sqeuclidean"))
+
+
+def _is_constant(x: Any, xp: Any) -> Any:
+    """0-d boolean: every row of the 2-D sample ``x`` is identical."""
+    return xp.all(xp.max(x, axis=0) == xp.min(x, axis=0))
+
+
 def _degenerate(x: Any, y: Any | None, xp: Any, what: str) -> float | None:
-    """Return 0.0 for two identical constant samples, raise for a constant sample, else None."""
-    cx = is_constant(x, xp)
-    cy = y is not None and is_constant(y, xp)
-    if y is not None and cx and cy and bool(xp.all(x[0, :] == y[0, :])):
+    """Return 0.0 for two identical constant samples, raise for a constant sample, else None.
+
+    One host read for all the flags."""
+    if y is None:
+        cx, = host_floats(xp, _is_constant(x, xp))
+        cy = same = 0.0
+    else:
+        cx, cy, same = host_floats(xp, _is_constant(x, xp), _is_constant(y, xp),
+                                   xp.all(x[0, :] == y[0, :]))
+    if cx and cy and same:
         return 0.0
     if cx or cy:
         name = "x" if cx else "y"
@@ -135,6 +168,27 @@ def _degenerate(x: Any, y: Any | None, xp: Any, what: str) -> float | None:
             "continuous distribution; use divlab.estimators.plugin_kl / plugin_js for discrete data"
         )
     return None
+
+
+def _floor(xp: Any, *dists: Any) -> Any:
+    """Smallest strictly positive distance of the tables (0-d, ``+inf`` if there is none)."""
+    best = None
+    for r in dists:
+        low = xp.min(xp.where(r > 0, r, xp.full_like(r, math.inf)))
+        best = low if best is None else xp.minimum(best, low)
+    return best
+
+
+def _floored_log(r: Any, floor: Any, xp: Any) -> Any:
+    """``log(max(r, floor))``; a missing floor (``+inf``) is replaced by 1 so that no
+    ``log 0`` is evaluated (the caller raises then)."""
+    fl = xp.where(xp.isfinite(floor), floor, xp.ones_like(floor))
+    return xp.log(xp.maximum(r, fl))
+
+
+def _host_floor(floor: float) -> float:
+    """The host floor as reported in ``details["zero_floor"]`` (0.0 when there is none)."""
+    return floor if math.isfinite(floor) else 0.0
 
 
 def _require_positive_floor(floor: float, what: str) -> None:
@@ -151,10 +205,9 @@ def _require_positive_floor(floor: float, what: str) -> None:
 _ZERO_SHARE_WARN = 0.01
 
 
-def _zero_share(r: Any) -> float:
-    """Fraction of exact zeros in a vector of k-th neighbour distances."""
-    xp = array_namespace(r)
-    return scalar(xp.mean(xp.astype(r == 0, xp.float64)))
+def _zero_share(r: Any, xp: Any) -> Any:
+    """Fraction of exact zeros in a vector of k-th neighbour distances (0-d)."""
+    return xp.mean(xp.astype(r == 0, xp.float64))
 
 
 def _warn_unreliable(message: str) -> None:
@@ -162,13 +215,14 @@ def _warn_unreliable(message: str) -> None:
         f"{message}; the estimator assumes continuous data and is unreliable here -- use "
         "the plug-in estimators (e.g. plugin_kl(x, y, bins='categorical')) for discrete data",
         DivlabWarning,
-        stacklevel=4,
+        stacklevel=5,
     )
 
 
-def _warn_ties(what: str, *dists: Any) -> None:
-    """:class:`DivlabWarning` when over 1 % of the k-th neighbour distances are exactly 0."""
-    share = max(_zero_share(r) for r in dists)
+def _warn_ties(what: str, *shares: float) -> None:
+    """:class:`DivlabWarning` when over 1 % of the k-th neighbour distances are exactly 0
+    (``shares``: the zero shares of the distance tables, host floats)."""
+    share = max(shares)
     if share > _ZERO_SHARE_WARN:
         _warn_unreliable(f"k-NN {what}: {100 * share:.0f} % of the k-th neighbour distances "
                          "are 0 (repeated points)")
@@ -177,12 +231,10 @@ def _warn_ties(what: str, *dists: Any) -> None:
 # --------------------------------------------------------------------------- KL divergence
 
 
-def _warn_zero_distances(rho: Any, nu: Any) -> None:
+def _warn_zero_distances(zr: float, zn: float) -> None:
     """:func:`_warn_ties` for KL, naming which sample the zero distances come from (KL of a
-    sample against itself comes out near -4 instead of 0 with the floor rule)."""
-    if rho.ndim == 2:  # neighbour tables (n, k): the k-th column
-        rho, nu = rho[:, -1], nu[:, -1]
-    zr, zn = _zero_share(rho), _zero_share(nu)
+    sample against itself comes out near -4 instead of 0 with the floor rule); ``zr``, ``zn``
+    are the zero shares of the k-th distances in ``x`` and in ``y``."""
     if max(zr, zn) > _ZERO_SHARE_WARN:
         _warn_unreliable(
             f"k-NN KL: {100 * zn:.0f} % of the points of `x` have their k-th neighbour in `y` "
@@ -250,13 +302,23 @@ def knn_kl(
     0.5
     """
     xp, x, y = check_sample_pair(x, y, min_n=2)
-    n, d = x.shape
-    m = y.shape[0]
-    k = _check_k(k, n, other=m)
+    k = _check_k(k, x.shape[0], other=y.shape[0])
     check_choice(variant, "variant", ("fixed", "adaptive"))
     n_resamples = check_int(n_resamples, "n_resamples", min_value=0)
     alpha = check_alpha(alpha)
     gen = check_rng(rng)
+    return _knn_kl(x, y, xp, k=k, variant=variant, n_resamples=n_resamples, alpha=alpha,
+                   gen=gen)
+
+
+def _knn_kl(
+    x: Any, y: Any, xp: Any, *, k: int, variant: str, n_resamples: int, alpha: float,
+    gen: np.random.Generator,
+) -> Estimate:
+    """Kernel of :func:`knn_kl`: ``x``, ``y`` validated 2-D samples of namespace ``xp``, the
+    parameters validated (``1 <= k < n``, ``k <= m``)."""
+    n, d = x.shape
+    m = y.shape[0]
     method = f"k-NN KL (Wang-Kulkarni-Verdu 2009, {variant} k={k})"
     details: dict[str, Any] = {"k": k, "variant": variant}
     const = _degenerate(x, y, xp, "KL divergence")
@@ -265,28 +327,22 @@ def knn_kl(
                         {**details, "note": "identical constant samples"},
                         1.0 if n_resamples else None)
 
-    x, y, _ = rescale_pair(x, y, xp, power=2)  # KL is scale-free
-    if variant == "adaptive" or is_numpy(xp) or n_resamples:
-        xn, yn = to_numpy(x).astype(np.float64), to_numpy(y).astype(np.float64)
+    x, y, _ = device_rescale_pair(x, y, xp, power=2)  # KL is scale-free
+    if variant == "adaptive" or n_resamples:
+        xn, yn = host_float64(x, xp), host_float64(y, xp)
     if variant == "adaptive":
         value, floor = _kl_adaptive_np(xn, yn, k)
-    elif is_numpy(xp):
-        rho, _ = knn_table(xn, None, k)
-        nu, _ = knn_table(yn, xn, k)
-        _warn_zero_distances(rho, nu)
-        floor = positive_floor(rho[:, -1], nu[:, -1])
+    else:
+        rho = _kth(x, None, k, xp)
+        nu = _kth(y, x, k, xp)
+        fl = _floor(xp, rho, nu)
+        log_ratio = xp.mean(_floored_log(nu, fl, xp) - _floored_log(rho, fl, xp))
+        floor, zr, zn, log_ratio = host_floats(
+            xp, fl, _zero_share(rho, xp), _zero_share(nu, xp), log_ratio)
+        _warn_zero_distances(zr, zn)
+        floor = _host_floor(floor)
         _require_positive_floor(floor, "KL divergence")
-        value = _kl_fixed_value(rho[:, -1], nu[:, -1], floor, d, n, m)
-    else:  # generic brute-force path, stays on the device
-        rho = knn_dist_xp(x, x, k, xp, self_query=True)[:, k - 1]
-        nu = knn_dist_xp(y, x, k, xp, self_query=False)[:, k - 1]
-        _warn_zero_distances(rho, nu)
-        floor = positive_floor(rho, nu)
-        _require_positive_floor(floor, "KL divergence")
-        fl = xp.asarray(floor, dtype=rho.dtype) if floor > 0 else None
-        if fl is not None:
-            rho, nu = xp.maximum(rho, fl), xp.maximum(nu, fl)
-        value = d * scalar(xp.mean(xp.log(nu) - xp.log(rho))) + math.log(m / (n - 1))
+        value = _kl_fixed(log_ratio, d, n, m)
     details["zero_floor"] = floor
     ci = p = None
     if n_resamples:
@@ -300,10 +356,16 @@ def knn_kl(
     return Estimate(float(value), ci, method, (n, m), details, p)
 
 
+def _kl_fixed(mean_log_ratio: Any, d: int, n: int, m: int) -> Any:
+    """WKV fixed-k KL from the mean of ``log(nu_k / rho_k)`` (the one home of the formula)."""
+    return d * mean_log_ratio + math.log(m / (n - 1))
+
+
 def _kl_fixed_value(rho: np.ndarray, nu: np.ndarray, floor: float, d: int, n: int, m: int) -> float:
+    """:func:`_kl_fixed` from host k-th distance vectors (floored when ``floor > 0``)."""
     if floor > 0:
         rho, nu = np.maximum(rho, floor), np.maximum(nu, floor)
-    return float(d * np.mean(np.log(nu) - np.log(rho)) + math.log(m / (n - 1)))
+    return float(_kl_fixed(np.mean(np.log(nu) - np.log(rho)), d, n, m))
 
 
 def _kl_adaptive_np(x: np.ndarray, y: np.ndarray, k: int) -> tuple[float, float]:
@@ -462,38 +524,36 @@ def knn_entropy(
     >>> abs(knn_entropy(x).value - 1.4189) < 0.02  # 0.5 * log(2 pi e)
     True
     """
-    xp = None
-    x = check_samples(x, "x", min_n=2)
-    from .._array import array_namespace
-
     xp = array_namespace(x)
-    n, d = x.shape
-    k = _check_k(k, n)
+    x = check_samples(x, "x", xp=xp, min_n=2)
+    k = _check_k(k, x.shape[0])
     n_resamples = check_int(n_resamples, "n_resamples", min_value=0)
     alpha = check_alpha(alpha)
     gen = check_rng(rng)
+    return _knn_entropy(x, xp, k=k, n_resamples=n_resamples, alpha=alpha, gen=gen)
+
+
+def _knn_entropy(
+    x: Any, xp: Any, *, k: int, n_resamples: int, alpha: float, gen: np.random.Generator
+) -> Estimate:
+    """Kernel of :func:`knn_entropy` (validated 2-D sample, ``1 <= k < n``)."""
+    n, d = x.shape
     _degenerate(x, None, xp, "entropy")
-    x, _, scale = rescale_pair(x, x, xp, power=2)
+    x, _, s = device_rescale_pair(x, x, xp, power=2)
+    rho = _kth(x, None, k, xp)
+    fl = _floor(xp, rho)
+    floor, zero, mean_log, scale = host_floats(
+        xp, fl, _zero_share(rho, xp), xp.mean(_floored_log(rho, fl, xp)), s)
+    _warn_ties("entropy", zero)
+    floor = _host_floor(floor)
+    _require_positive_floor(floor, "entropy")
     shift = d * math.log(scale)  # H(x) = H(x / s) + d log s
-    if is_numpy(xp):
-        rho = knn_table(np.asarray(x, dtype=np.float64), None, k)[0][:, -1]
-        _warn_ties("entropy", rho)
-        floor = positive_floor(rho)
-        _require_positive_floor(floor, "entropy")
-        value = _kl_entropy_value(np.maximum(rho, floor), n, d, k) + shift
-    else:
-        rho = knn_dist_xp(x, x, k, xp, self_query=True)[:, k - 1]
-        _warn_ties("entropy", rho)
-        floor = positive_floor(rho)
-        _require_positive_floor(floor, "entropy")
-        rho = xp.maximum(rho, xp.asarray(floor, dtype=rho.dtype))
-        value = (float(digamma(n) - digamma(k)) + _log_ball_volume(d)
-                 + d * scalar(xp.mean(xp.log(rho)))) + shift
+    value = float(_kl_entropy(mean_log, n, d, k)) + shift
     method = f"k-NN entropy (Kozachenko-Leonenko, k={k})"
     details: dict[str, Any] = {"k": k, "zero_floor": floor * scale}
     ci = None
     if n_resamples:
-        xn = _cap(to_numpy(x).astype(np.float64), gen)
+        xn = _cap(host_float64(x, xp), gen)
         K = min(_list_len(k, 0.5), xn.shape[0] - 1)
         dxx, ixx = knn_table(xn, None, K)
         fl = positive_floor(dxx)
@@ -505,8 +565,15 @@ def knn_entropy(
     return Estimate(float(value), ci, method, (n, n), details)
 
 
+def _kl_entropy(mean_log_rho: Any, n: Any, d: int, k: int) -> Any:
+    """Kozachenko-Leonenko entropy from the mean log k-th neighbour distance (the one home
+    of the formula): :math:`\\psi(n) - \\psi(k) + \\log V_d + d\\,\\overline{\\log\\rho_k}`."""
+    return digamma(n) - digamma(k) + _log_ball_volume(d) + d * mean_log_rho
+
+
 def _kl_entropy_value(rho: np.ndarray, n: int, d: int, k: int) -> float:
-    return float(digamma(n) - digamma(k) + _log_ball_volume(d) + d * np.mean(np.log(rho)))
+    """:func:`_kl_entropy` from a host vector of (floored) k-th neighbour distances."""
+    return float(_kl_entropy(np.mean(np.log(rho)), n, d, k))
 
 
 def _entropy_kept(dist: np.ndarray, idx: np.ndarray, masks: np.ndarray, k: int, d: int,
@@ -574,13 +641,21 @@ def knn_js(
     True
     """
     xp, x, y = check_sample_pair(x, y, min_n=2)
-    n0, d = x.shape
-    m0 = y.shape[0]
-    s = min(n0, m0)
-    k = _check_k(k, s)
+    k = _check_k(k, min(x.shape[0], y.shape[0]))
     n_resamples = check_int(n_resamples, "n_resamples", min_value=0)
     alpha = check_alpha(alpha)
     gen = check_rng(rng)
+    return _knn_js(x, y, xp, k=k, n_resamples=n_resamples, alpha=alpha, gen=gen)
+
+
+def _knn_js(
+    x: Any, y: Any, xp: Any, *, k: int, n_resamples: int, alpha: float,
+    gen: np.random.Generator,
+) -> Estimate:
+    """Kernel of :func:`knn_js` (validated samples, ``1 <= k < min(n, m)``)."""
+    n0, d = x.shape
+    m0 = y.shape[0]
+    s = min(n0, m0)
     method = f"k-NN JS via Kozachenko-Leonenko entropies (k={k}, 2k for the mixture)"
     const = _degenerate(x, y, xp, "JS divergence")
     if const is not None:
@@ -591,52 +666,36 @@ def knn_js(
     if n0 != m0:
         details["subsampled_to"] = s
         if n0 > s:
-            x = xp.take(x, _take_host(gen, n0, s, xp, x), axis=0)
+            x = xp.take(x, _subsample_index(gen, n0, s, xp, x), axis=0)
         else:
-            y = xp.take(y, _take_host(gen, m0, s, xp, y), axis=0)
-    x, y, _ = rescale_pair(x, y, xp, power=2)  # JS is scale-free
+            y = xp.take(y, _subsample_index(gen, m0, s, xp, y), axis=0)
+    x, y, _ = device_rescale_pair(x, y, xp, power=2)  # JS is scale-free
     z = xp.concat([x, y], axis=0)
-    if is_numpy(xp):
-        zn = np.asarray(z, dtype=np.float64)
-        dzz, _ = knn_table(zn, None, 2 * k)
-        dxx, _ = knn_table(zn[:s], None, k)
-        dyy, _ = knn_table(zn[s:], None, k)
-        _warn_ties("JS", dzz[:, -1], dxx[:, -1], dyy[:, -1])
-        floor = positive_floor(dzz[:, -1], dxx[:, -1], dyy[:, -1])
-        _require_positive_floor(floor, "JS divergence")
-        hz = _kl_entropy_value(np.maximum(dzz[:, -1], floor), 2 * s, d, 2 * k)
-        hx = _kl_entropy_value(np.maximum(dxx[:, -1], floor), s, d, k)
-        hy = _kl_entropy_value(np.maximum(dyy[:, -1], floor), s, d, k)
-    else:
-        rz = knn_dist_xp(z, z, 2 * k, xp, self_query=True)[:, 2 * k - 1]
-        rx = knn_dist_xp(x, x, k, xp, self_query=True)[:, k - 1]
-        ry = knn_dist_xp(y, y, k, xp, self_query=True)[:, k - 1]
-        _warn_ties("JS", rz, rx, ry)
-        floor = positive_floor(rz, rx, ry)
-        _require_positive_floor(floor, "JS divergence")
-        means = []
-        for r in (rz, rx, ry):
-            if floor > 0:
-                r = xp.maximum(r, xp.asarray(floor, dtype=r.dtype))
-            means.append(scalar(xp.mean(xp.log(r))))
-        base = _log_ball_volume(d) - float(digamma(k))
-        hz = float(digamma(2 * s) - digamma(2 * k) + digamma(k)) + base + d * means[0]
-        hx = float(digamma(s)) + base + d * means[1]
-        hy = float(digamma(s)) + base + d * means[2]
+    rz, rx, ry = _kth(z, None, 2 * k, xp), _kth(x, None, k, xp), _kth(y, None, k, xp)
+    fl = _floor(xp, rz, rx, ry)
+    floor, sz, sx, sy, mz, mx, my = host_floats(
+        xp, fl, *(_zero_share(r, xp) for r in (rz, rx, ry)),
+        *(xp.mean(_floored_log(r, fl, xp)) for r in (rz, rx, ry)))
+    _warn_ties("JS", sz, sx, sy)
+    floor = _host_floor(floor)
+    _require_positive_floor(floor, "JS divergence")
+    hz = float(_kl_entropy(mz, 2 * s, d, 2 * k))
+    hx = float(_kl_entropy(mx, s, d, k))
+    hy = float(_kl_entropy(my, s, d, k))
     raw = hz - 0.5 * (hx + hy)
     value = min(max(raw, 0.0), math.log(2.0))
     details.update(raw=raw, zero_floor=floor, entropies={"M": hz, "P": hx, "Q": hy})
     ci = p = None
     if n_resamples:
-        ci, p, info = _js_resample(to_numpy(z).astype(np.float64), s, k, value, raw,
-                                   n_resamples, alpha, gen)
+        ci, p, info = _js_resample(host_float64(z, xp), s, k, value, raw, n_resamples, alpha,
+                                   gen)
         details.update(info)
     return Estimate(float(value), ci, method, (n0, m0), details, p)
 
 
-def _take_host(gen: np.random.Generator, n: int, s: int, xp: Any, like: Any) -> Any:
-    idx = np.sort(gen.choice(n, size=s, replace=False))
-    return idx if is_numpy(xp) else xp.asarray(idx)
+def _subsample_index(gen: np.random.Generator, n: int, s: int, xp: Any, like: Any) -> Any:
+    """Sorted random subset of ``s`` of ``range(n)``, drawn on the host, in namespace ``xp``."""
+    return from_numpy(np.sort(gen.choice(n, size=s, replace=False)), xp, like=like)
 
 
 def _js_resample(z, s, k, value, raw, B, alpha, gen):

@@ -24,6 +24,10 @@ with pseudo-count ``a`` (``smoothing``). Cells:
 Plug-in KL is infinite as soon as a cell has :math:`\hat q_j = 0 < \hat p_j`; the default
 ``smoothing=0.5`` (Krichevsky–Trofimov / Jeffreys prior) keeps it finite. JS is always
 finite and uses ``smoothing=0`` by default.
+
+Check once: :func:`plugin_kl`, :func:`plugin_js` and :func:`cell_codes` validate their
+arguments, make the host float64 copies (no copy for NumPy float64 input) and call the
+kernels ``_plugin`` and ``_cell_codes``, which :func:`divlab.compare` calls directly.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from .._array import to_numpy
+from .._array import host_float64
 from .._validate import check_int, check_nonnegative_scalar, check_rng, check_sample_pair
 from ..errors import ParameterError
 from ._result import Estimate
@@ -48,6 +52,8 @@ from .resampling import (
 __all__ = ["plugin_kl", "plugin_js", "cell_codes", "is_categorical"]
 
 _MAX_CELLS = 10**6
+#: Default pseudo-counts of :func:`plugin_kl` and :func:`plugin_js`.
+DEFAULT_SMOOTHING = {"kl": 0.5, "js": 0.0}
 
 
 def is_categorical(z: np.ndarray) -> bool:
@@ -63,19 +69,28 @@ def is_categorical(z: np.ndarray) -> bool:
     return bool(np.all(np.floor(z) == z)) or n_unique <= z.shape[0] / 4
 
 
-def cell_codes(x: Any, y: Any, *, bins: Any = "auto") -> tuple[np.ndarray, np.ndarray, int, str]:
-    """Cell index of every sample point: ``(codes_x, codes_y, n_cells, description)``."""
-    _, x, y = check_sample_pair(x, y)
-    xn, yn = to_numpy(x).astype(np.float64), to_numpy(y).astype(np.float64)
-    z = np.concatenate([xn, yn])
+def _check_bins(bins: Any) -> Any:
     if isinstance(bins, str):
         if bins not in ("auto", "categorical", "fd"):
             raise ParameterError(
                 f"`bins`={bins!r} is not one of 'auto', 'categorical', 'fd' or an int")
-        if bins == "auto":
-            bins = "categorical" if is_categorical(z) else "fd"
-    else:
-        bins = check_int(bins, "bins", min_value=1)
+        return bins
+    return check_int(bins, "bins", min_value=1)
+
+
+def cell_codes(x: Any, y: Any, *, bins: Any = "auto") -> tuple[np.ndarray, np.ndarray, int, str]:
+    """Cell index of every sample point: ``(codes_x, codes_y, n_cells, description)``."""
+    xp, x, y = check_sample_pair(x, y)
+    bins = _check_bins(bins)
+    return _cell_codes(host_float64(x, xp), host_float64(y, xp), bins)
+
+
+def _cell_codes(xn: np.ndarray, yn: np.ndarray, bins: Any
+                ) -> tuple[np.ndarray, np.ndarray, int, str]:
+    """Kernel of :func:`cell_codes`: host float64 samples (n, d), (m, d); ``bins`` validated."""
+    z = np.concatenate([xn, yn])
+    if bins == "auto":
+        bins = "categorical" if is_categorical(z) else "fd"
     if bins == "categorical":
         _, inv = np.unique(z, axis=0, return_inverse=True)
         inv = inv.reshape(-1)
@@ -134,13 +149,25 @@ def _kernel(name: str):
     return fn
 
 
-def _plugin(name: str, x, y, bins, smoothing, n_resamples, alpha, rng) -> Estimate:
-    fn = _kernel(name)
+def _plugin_door(name: str, x, y, bins, smoothing, n_resamples, alpha, rng) -> Estimate:
+    """Validation shared by :func:`plugin_kl` and :func:`plugin_js`, then :func:`_plugin`."""
     a = check_nonnegative_scalar(smoothing, "smoothing")
     n_resamples = check_int(n_resamples, "n_resamples", min_value=0)
     alpha = check_alpha(alpha)
     gen = check_rng(rng)
-    cx, cy, C, desc = cell_codes(x, y, bins=bins)
+    xp, x, y = check_sample_pair(x, y)
+    bins = _check_bins(bins)
+    return _plugin(name, host_float64(x, xp), host_float64(y, xp), bins=bins, smoothing=a,
+                   n_resamples=n_resamples, alpha=alpha, gen=gen)
+
+
+def _plugin(name: str, xn: np.ndarray, yn: np.ndarray, *, bins: Any, smoothing: float,
+            n_resamples: int, alpha: float, gen: np.random.Generator) -> Estimate:
+    """Kernel of :func:`plugin_kl` (``name="kl"``) and :func:`plugin_js` (``"js"``): host
+    float64 samples, validated ``bins``, pseudo-count ``smoothing`` and resampling options."""
+    fn = _kernel(name)
+    a = smoothing
+    cx, cy, C, desc = _cell_codes(xn, yn, bins)
     n, m = cx.size, cy.size
     p = _probs(np.bincount(cx, minlength=C).astype(np.float64), a)
     q = _probs(np.bincount(cy, minlength=C).astype(np.float64), a)
@@ -170,7 +197,7 @@ def plugin_kl(
     y: Any,
     *,
     bins: Any = "auto",
-    smoothing: float = 0.5,
+    smoothing: float = DEFAULT_SMOOTHING["kl"],
     n_resamples: int = 0,
     alpha: float = 0.05,
     rng: Any = None,
@@ -201,7 +228,7 @@ def plugin_kl(
     >>> bool(abs(plugin_kl(x, y, smoothing=0).value - float(kl([0.5, 0.5], [0.25, 0.75]))) < 1e-12)
     True
     """
-    return _plugin("kl", x, y, bins, smoothing, n_resamples, alpha, rng)
+    return _plugin_door("kl", x, y, bins, smoothing, n_resamples, alpha, rng)
 
 
 def plugin_js(
@@ -209,7 +236,7 @@ def plugin_js(
     y: Any,
     *,
     bins: Any = "auto",
-    smoothing: float = 0.0,
+    smoothing: float = DEFAULT_SMOOTHING["js"],
     n_resamples: int = 0,
     alpha: float = 0.05,
     rng: Any = None,
@@ -231,4 +258,4 @@ def plugin_js(
     >>> round(plugin_js([0, 0], [1, 1]).value, 6)  # disjoint: log 2
     0.693147
     """
-    return _plugin("js", x, y, bins, smoothing, n_resamples, alpha, rng)
+    return _plugin_door("js", x, y, bins, smoothing, n_resamples, alpha, rng)

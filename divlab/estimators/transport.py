@@ -17,6 +17,12 @@ half-sample / relabelling is a set of sorted sub-arrays of the once-sorted data,
 ``B`` of them are evaluated at once on a common quantile grid; for exact ``d > 1`` the
 pooled cost matrix of (at most) ``160`` points per sample is formed once and each
 resample solves one small EMD on a sub-block of it.
+
+Check once: the public functions validate their arguments and call the kernels
+``_wasserstein_estimate`` and ``_sliced_estimate`` (which :func:`divlab.compare` calls
+directly); these call the private kernels of :mod:`divlab.ot` (``_wasserstein_1d_kernel``,
+``_wasserstein_kernel``, ``_sliced_wasserstein_kernel``), not its public, validating
+functions.
 """
 
 from __future__ import annotations
@@ -25,8 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from .._array import rescale_pair, scalar, to_numpy
-from .._validate import check_int, check_positive, check_rng, check_sample_pair
+from .._array import array_namespace, device_rescale_pair, host_float64, host_floats
+from .._validate import check_int, check_positive, check_rng, check_sample_pair, check_weights
 from ..errors import ParameterError
 from ._result import Estimate
 from .resampling import (
@@ -41,6 +47,8 @@ __all__ = ["wasserstein_estimate", "sliced_wasserstein_estimate", "MAX_EXACT_N"]
 
 #: Default largest sample size solved exactly in d > 1 (larger samples are subsampled).
 MAX_EXACT_N = 2000
+#: Default number of random directions of :func:`sliced_wasserstein_estimate`.
+DEFAULT_N_PROJECTIONS = 200
 _RESAMPLE_EXACT_N = 160
 _RESAMPLE_SLICED_N = 1000
 _RESAMPLE_SLICED_L = 50
@@ -159,20 +167,30 @@ def wasserstein_estimate(
     >>> round(wasserstein_estimate([0.0, 1.0], [2.0, 3.0], p=2).value, 12)
     2.0
     """
-    from ..ot import wasserstein, wasserstein_1d
-
     xp, x, y = check_sample_pair(x, y, min_n=1)
     p = _check_p(p)
     max_exact_n = check_int(max_exact_n, "max_exact_n", min_value=2)
     n_resamples = check_int(n_resamples, "n_resamples", min_value=0)
     alpha = check_alpha(alpha)
     gen = check_rng(rng)
+    return _wasserstein_estimate(x, y, xp, p=p, max_exact_n=max_exact_n,
+                                 n_resamples=n_resamples, alpha=alpha, gen=gen)
+
+
+def _wasserstein_estimate(
+    x: Any, y: Any, xp: Any, *, p: float, max_exact_n: int, n_resamples: int, alpha: float,
+    gen: np.random.Generator,
+) -> Estimate:
+    """Kernel of :func:`wasserstein_estimate` (validated samples and parameters)."""
+    from ..ot.exact import _wasserstein_kernel
+    from ..ot.oned import _wasserstein_1d_kernel
+
     n, d = x.shape
     m = y.shape[0]
     details: dict[str, Any] = {"p": p, "ground_metric": "euclidean"}
     pname = f"W{p:g}"
     if d == 1:
-        value = scalar(wasserstein_1d(x[:, 0], y[:, 0], p=p))
+        value, = host_floats(xp, _wasserstein_1d_kernel(x[:, 0], y[:, 0], p, xp))
         method = f"exact 1-D {pname} (sorted quantiles)"
     else:
         xs, ys = x, y
@@ -183,14 +201,17 @@ def wasserstein_estimate(
             method = f"exact {pname} (network simplex) on {xs.shape[0]}+{ys.shape[0]} subsample"
         else:
             method = f"exact {pname} (network simplex, POT)"
-        value = scalar(wasserstein(xs, ys, p=p))
+        # uniform weights, built exactly as the public divlab.ot.wasserstein builds them
+        wa = check_weights(None, xs.shape[0], "a", xp=xp, dtype=xs.dtype, like=xs)
+        wb = check_weights(None, ys.shape[0], "b", xp=xp, dtype=ys.dtype, like=ys)
+        value, = host_floats(xp, _wasserstein_kernel(xs, ys, wa, wb, p, xp, stacklevel=5))
         x, y = xs, ys
     ci = pv = None
     if n_resamples and min(x.shape[0], y.shape[0]) >= 2:
-        xn, yn = to_numpy(x).astype(np.float64), to_numpy(y).astype(np.float64)
+        xn, yn = host_float64(x, xp), host_float64(y, xp)
         # W_p is 1-homogeneous: resample on exactly rescaled coordinates when |x|^p
         # would overflow or underflow, and scale the interval back.
-        xn, yn, scale = rescale_pair(xn, yn, np, power=p)
+        xn, yn, scale = _host_rescale(xn, yn, p)
         vs = value / scale
         if d == 1:
             ci, pv = _oned_resample(xn[:, 0], yn[:, 0], p, vs**p, n_resamples, alpha, gen)
@@ -200,6 +221,12 @@ def wasserstein_estimate(
         ci = (ci[0] * scale, ci[1] * scale)
         details.update(ci_method="half-sampling basic interval", n_resamples=n_resamples)
     return Estimate(float(value), ci, method, (n, m), details, pv)
+
+
+def _host_rescale(xn: np.ndarray, yn: np.ndarray, p: float) -> tuple[np.ndarray, np.ndarray, float]:
+    """:func:`divlab._array.device_rescale_pair` of host arrays, with the scale as a float."""
+    xn, yn, s = device_rescale_pair(xn, yn, array_namespace(xn, yn), power=p)
+    return xn, yn, float(s)
 
 
 def _sub(gen: np.random.Generator, n: int, s: int, xp: Any) -> Any:
@@ -212,7 +239,7 @@ def sliced_wasserstein_estimate(
     y: Any,
     *,
     p: float = 2.0,
-    n_projections: int = 200,
+    n_projections: int = DEFAULT_N_PROJECTIONS,
     n_resamples: int = 0,
     alpha: float = 0.05,
     rng: Any = None,
@@ -253,25 +280,35 @@ def sliced_wasserstein_estimate(
     >>> abs(e.value - 1.0) < 0.05   # SW_2 of a shift by (1,1,1): |shift| / sqrt(d) = 1
     True
     """
-    _, x, y = check_sample_pair(x, y, min_n=1)
+    xp, x, y = check_sample_pair(x, y, min_n=1)
     p = _check_p(p)
     L = check_int(n_projections, "n_projections", min_value=1)
     n_resamples = check_int(n_resamples, "n_resamples", min_value=0)
     alpha = check_alpha(alpha)
     gen = check_rng(rng)
-    from ..ot import sliced_wasserstein
+    return _sliced_estimate(x, y, xp, p=p, n_projections=L, n_resamples=n_resamples,
+                            alpha=alpha, gen=gen)
 
+
+def _sliced_estimate(
+    x: Any, y: Any, xp: Any, *, p: float, n_projections: int, n_resamples: int, alpha: float,
+    gen: np.random.Generator,
+) -> Estimate:
+    """Kernel of :func:`sliced_wasserstein_estimate` (validated samples and parameters)."""
+    from ..ot.sliced import _default_chunk, _directions, _sliced_wasserstein_kernel
+
+    L = n_projections
     n, d = x.shape
     m = y.shape[0]
     seed = int(gen.integers(2**63 - 1))
-    # divlab.ot.sliced_wasserstein draws its directions exactly like this from `seed`
-    value = scalar(sliced_wasserstein(x, y, n_projections=L, p=p, rng=seed))
-    theta = np.random.default_rng(seed).standard_normal((L, d))
-    theta /= np.linalg.norm(theta, axis=1, keepdims=True)
+    # the directions of divlab.ot.sliced_wasserstein(x, y, n_projections=L, p=p, rng=seed)
+    theta = _directions(d, L, seed)
+    value, = host_floats(xp, _sliced_wasserstein_kernel(
+        x, y, None, None, theta, p, _default_chunk(n, m, L, False), xp))
     details: dict[str, Any] = {"p": p, "n_projections": L, "directions_seed": seed}
     ci = pv = None
     if n_resamples and min(n, m) >= 2:
-        xn, yn = to_numpy(x).astype(np.float64), to_numpy(y).astype(np.float64)
+        xn, yn = host_float64(x, xp), host_float64(y, xp)
         r = _RESAMPLE_SLICED_N
         if n > r:
             xn = xn[gen.choice(n, r, replace=False)]
@@ -279,7 +316,7 @@ def sliced_wasserstein_estimate(
             yn = yn[gen.choice(m, r, replace=False)]
         th_r = theta[: min(L, _RESAMPLE_SLICED_L)].T
         # SW_p is 1-homogeneous: exact power-of-two rescaling of huge or tiny coordinates.
-        xn, yn, scale = rescale_pair(xn, yn, np, power=p)
+        xn, yn, scale = _host_rescale(xn, yn, p)
         ci, pv = _sliced_resample(xn @ th_r, yn @ th_r, p, value / scale, n, m, n_resamples,
                                   alpha, gen)
         ci = (ci[0] * scale, ci[1] * scale)
