@@ -97,6 +97,10 @@ def _distance_base(base: Any) -> float | None:
     return scale
 
 
+def _sqrt(rows: Any, xp: ModuleType) -> Any:
+    return xp.sqrt(rows)
+
+
 def _rows(
     p: Any, q: Any, axis: Any, keepdims: Any, base: Any, normalize: Any, block: Any,
     *, additive: bool = True, names: tuple[str, str] = ("p", "q"),
@@ -331,8 +335,8 @@ def js_distance(
     1.0
     """
     _distance_base(base)
-    d = js(p, q, axis=axis, keepdims=keepdims, base=base, normalize=normalize)
-    return array_namespace(d).sqrt(d)
+    return divergence(JS, p, q, axis=axis, keepdims=keepdims, base=base, normalize=normalize,
+                      transform=_sqrt)
 
 
 def total_variation(
@@ -445,8 +449,8 @@ def hellinger(
     >>> round(float(hellinger([1.0, 0.0], [0.0, 1.0])) ** 2, 12)
     2.0
     """
-    h2 = squared_hellinger(p, q, axis=axis, keepdims=keepdims, normalize=normalize)
-    return array_namespace(h2).sqrt(h2)
+    return divergence(SQUARED_HELLINGER, p, q, axis=axis, keepdims=keepdims,
+                      normalize=normalize, transform=_sqrt)
 
 
 def pearson_chi2(
@@ -836,43 +840,66 @@ def _cross_entropy_block(p: Any, q: Any, xp: ModuleType, positive: bool) -> tupl
 
 
 def _renyi_block(a: float):
-    """Row kernel of the Renyi divergence of order ``a`` (not 1)."""
+    r"""Row kernel of the Renyi divergence of order ``a`` (not 1).
+
+    With :math:`S = \sum p^a q^{1-a}` and :math:`M = a\sum p + (1-a)\sum q` (1 for
+    normalised inputs), :math:`D_a = \log(S/M)/(a-1)`, evaluated as
+    :math:`\operatorname{log1p}(a(a-1)A/M)/(a-1)` with :math:`A` the α-divergence (its
+    accurate terms: :math:`a(a-1)A = S - M` exactly), so that near-identical inputs keep
+    their relative accuracy; far from :math:`p = q` (or where :math:`S` overflows) as
+    :math:`(\operatorname{logsumexp}(\log p + (a-1)\log(p/q)) - \log M)/(a-1)`.
+    """
     from .fdiv._numerics import log_ratio
+    from .fdiv.alpha import alpha_terms
+
+    terms = None if a == 0.0 or math.isinf(a) else alpha_terms(a)
+    # a times the alpha-divergence's limits f(0) = 1/a and f'(inf) = 1/(1 - a): finite even
+    # where 1/a overflows (a subnormal)
+    a_f0 = 1.0
+    a_fpinf = a / (1.0 - a) if a < 1 else math.inf
 
     def block(p: Any, q: Any, xp: ModuleType, positive: bool) -> tuple[Any]:
         zero, one = xp.zeros_like(p), xp.ones_like(p)
-        inf = xp.full_like(p, math.inf)
         ppos = p > 0
         pos = xp.logical_and(ppos, q > 0)
         only_p = xp.logical_and(ppos, q == 0)
-        if a == 0.0:
-            mass = xp.sum(xp.where(ppos, q, zero), axis=-1)
-            ok = mass > 0
-            total = -xp.log(xp.where(ok, mass, xp.ones_like(mass)))
-            return (xp.where(ok, total, xp.full_like(total, math.inf)),)
+        sq = xp.sum(q, axis=-1)
+        if a == 0.0:  # -log(Q(p > 0) / Q): the mass off the support of p
+            off = xp.sum(xp.where(ppos, zero, q), axis=-1)
+            on = xp.sum(xp.where(ppos, q, zero), axis=-1)
+            low = on < off  # the smaller mass carries the accuracy
+            safe_on = xp.where(xp.logical_and(low, on > 0), on, sq)
+            total = xp.where(low, -xp.log(safe_on / sq),
+                             -xp.log1p(-xp.where(low, xp.zeros_like(off), off) / sq))
+            return (xp.where(on > 0, total, xp.full_like(total, math.inf)),)
         ell = log_ratio(xp.where(pos, p, one), xp.where(pos, q, one), xp)
-        ell = xp.where(pos, ell, zero)
-        if math.isinf(a):
-            r = xp.where(pos, ell, xp.where(only_p, inf, xp.full_like(p, -math.inf)))
+        if math.isinf(a):  # log max p/q over the support of p
+            r = xp.where(pos, ell, xp.where(only_p, xp.full_like(p, math.inf),
+                                            xp.full_like(p, -math.inf)))
             return (xp.max(r, axis=-1),)
         am1 = a - 1.0
-        expo = am1 * ell
-        # form 1: log1p(S) / (a - 1), S = sum p expm1((a-1) l); accurate near a = 1
-        em1 = xp.expm1(xp.where(expo < 700.0, expo, xp.full_like(expo, 700.0)))
-        if a < 1:
-            em1 = xp.where(only_p, -one, em1)  # p^a q^(1-a) = 0 there
-        s = xp.sum(xp.where(ppos, p * em1, zero), axis=-1)
-        ok1 = xp.logical_and(s > -0.5, s < 0.5)
-        form1 = xp.log1p(xp.where(ok1, s, xp.zeros_like(s))) / am1
-        # form 2: logsumexp(log p + (a-1) l) / (a - 1)
-        lw = xp.where(pos, xp.log(xp.where(pos, p, one)) + expo, xp.full_like(p, -math.inf))
-        lse = logsumexp(lw, xp, axis=-1)
+        m = a * xp.sum(p, axis=-1) + (1.0 - a) * sq
+        big = xp.full_like(m, math.inf)
+        t = terms.evaluate(xp.where(pos, p, one), xp.where(pos, q, one), xp)
+        only_q = xp.logical_and(p == 0, q > 0)
+        a_fp = xp.full_like(p, a_fpinf) if math.isinf(a_fpinf) else p * a_fpinf
+        t = xp.where(pos, a * t, xp.where(only_q, a_f0 * q, xp.where(only_p, a_fp, zero)))
+        y = xp.sum(t, axis=-1) / m  # a A / M;  x = (a - 1) y;  log1p(x)/(a - 1) = y log1p(x)/x
+        x = am1 * y
+        near = xp.logical_and(x > -0.5, x < 1e300)  # no cancellation in 1 + x, no overflow
+        xs = xp.where(near, x, xp.zeros_like(x))
+        small = xp.abs(xs) < 1e-4
+        xl = xp.where(small, xp.ones_like(xs), xs)
+        rel = xp.where(small, 1.0 - xs * (0.5 - xs * (1.0 / 3.0 - 0.25 * xs)),
+                       xp.log1p(xl) / xl)
+        form1 = y * rel  # no subnormal intermediate when a - 1 is tiny
+        lw = xp.where(pos, xp.log(xp.where(pos, p, one)) + am1 * ell, xp.full_like(p, -math.inf))
+        lse = logsumexp(lw, xp, axis=-1)  # log S; -inf on disjoint supports
         finite = xp.isfinite(lse)
-        form2 = xp.where(finite, lse, xp.full_like(lse, math.inf)) / am1
-        form2 = xp.where(finite, form2, xp.full_like(form2, math.inf))  # log 0 / (a-1), a < 1
-        total = xp.where(ok1, form1, form2)
-        if a > 1:
-            total = xp.where(xp.any(only_p, axis=-1), xp.full_like(total, math.inf), total)
+        form2 = xp.where(finite, (xp.where(finite, lse, zero[..., 0]) - xp.log(m)) / am1, big)
+        total = xp.where(near, form1, form2)
+        if a > 1:  # some q = 0 < p: S = inf
+            total = xp.where(xp.any(only_p, axis=-1), big, total)
         return (total,)
 
     return block

@@ -94,6 +94,14 @@ class Critic:
 
         return array_namespace(self.params[0][0])
 
+    def __repr__(self) -> str:
+        widths = [int(w.shape[1]) for w, _ in self.params]
+        d = int(self.params[0][0].shape[0])
+        n_par = sum(int(w.shape[0]) * int(w.shape[1]) + int(b.shape[-1]) for w, b in self.params)
+        what = f"f-GAN, {self.objective.name}" if self.objective is not None else self.kind
+        return (f"Critic({what}: {d} -> {' -> '.join(map(str, widths))}, "
+                f"{self.spec.activation}, {n_par} parameters, dtype {self.params[0][0].dtype})")
+
     def _prepare(self, z: Any) -> Any:
         from .._array import array_namespace
         from .._validate import check_samples
@@ -200,6 +208,12 @@ class CriticResult:
     history: dict = field(repr=False)
     converged: bool
     details: dict = field(repr=False)
+
+    def __repr__(self) -> str:
+        ci = "None" if self.ci is None else f"({self.ci[0]:.6g}, {self.ci[1]:.6g})"
+        steps = self.details.get("steps", "?")
+        return (f"CriticResult(estimate={self.estimate:.6g}, ci={ci}, converged={self.converged}, "
+                f"steps={steps},\n             critic={self.critic!r})")
 
 
 # ----------------------------------------------------------------------------------------

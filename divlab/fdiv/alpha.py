@@ -114,13 +114,22 @@ def _alpha_coeffs(alpha: float, n: int = 10) -> tuple[float, ...]:
     return tuple(coeffs)
 
 
+def _exprel(x: Any, xp: ModuleType) -> Any:
+    """``expm1(x) / x`` (1 at 0): a Taylor polynomial for ``|x| < 1e-4`` (truncation below
+    1e-18), the quotient elsewhere."""
+    small = xp.abs(x) < 1e-4
+    xs = xp.where(small, xp.ones_like(x), x)
+    series = 1.0 + 0.5 * x * (1.0 + x / 3.0 * (1.0 + 0.25 * x))
+    return xp.where(small, series, xp.expm1(xs) / xs)
+
+
 def alpha_terms(a: float) -> Terms:
     r"""Accurate terms :math:`q f_\alpha(p/q)` for a finite :math:`\alpha \notin \{0, 1\}`.
 
     * :math:`|d|\max(1, |\alpha|) < 0.01`, :math:`d = (p-q)/q`: Taylor series in :math:`d`;
     * otherwise, with :math:`L = \log(p/q)`: for :math:`\alpha \le \tfrac12`
-      :math:`[q\,\mathrm{expm1}(\alpha L) - \alpha(p - q)] / (\alpha(\alpha-1))`, else
-      :math:`[p\,\mathrm{expm1}((\alpha-1) L) - (\alpha-1)(p - q)] / (\alpha(\alpha-1))`
+      :math:`[q\,\mathrm{expm1}(\alpha L)/\alpha - (p - q)] / (\alpha-1)`, else
+      :math:`[p\,\mathrm{expm1}((\alpha-1) L)/(\alpha-1) - (p - q)] / \alpha`
       (no cancellation for :math:`\alpha` near 0 or near 1: each form tends to the KL-type
       terms of its limit);
     * where that exponent exceeds 700 in magnitude:
@@ -139,11 +148,11 @@ def alpha_terms(a: float) -> Terms:
         return log_ratio(p, q, xp)
 
     def main(p, q, L, xp):
+        # expm1(kL)/k = L exprel(kL): no division by a tiny k (a = 5e-324 works), and no
+        # intermediate underflow (a = 1e-14 next to a subnormal q keeps the whole term)
         if low:
-            num = q * xp.expm1(a * L) - a * (p - q)
-        else:
-            num = p * xp.expm1((a - 1.0) * L) - (a - 1.0) * (p - q)
-        return num / den
+            return (q * (L * _exprel(a * L, xp)) - (p - q)) / (a - 1.0)
+        return (p * (L * _exprel((a - 1.0) * L, xp)) - (p - q)) / a
 
     def big(L, xp):
         return xp.abs(k * L) > _EXP_MAX
@@ -163,6 +172,9 @@ def alpha_terms(a: float) -> Terms:
         key,
         main,
         ((big, exp_form), (near, series)),
+        # q f(0) = q / a and p f'(inf) = p / (1 - a), divided: finite even where 1/a overflows
+        p_zero=(lambda q, xp: q / a) if a > 0 else None,
+        q_zero=(lambda p, xp: p / (1.0 - a)) if a < 1 else None,
         latex=r"\frac{p^{\alpha}q^{1-\alpha} - q - \alpha(p-q)}{\alpha(\alpha-1)}",
     )
 

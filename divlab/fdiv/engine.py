@@ -97,7 +97,8 @@ def _row_block(fd: FDivergence):
         t = xp.where(pos, t, zero)
         only_q = xp.logical_and(p == 0, q > 0)
         only_p = xp.logical_and(q == 0, p > 0)
-        t = t + _limit_terms(q, f0, only_q, xp) + _limit_terms(p, fpinf, only_p, xp)
+        t = t + _one_sided(terms, q, f0, only_q, xp, p_is_zero=True)
+        t = t + _one_sided(terms, p, fpinf, only_p, xp, p_is_zero=False)
         vals = xp.sum(t, axis=-1)
         if not bounded:
             return (vals,)
@@ -106,9 +107,15 @@ def _row_block(fd: FDivergence):
     return block
 
 
-def _limit_terms(x: Any, limit: float, mask: Any, xp: ModuleType) -> Any:
-    """``x * limit`` where ``mask`` (``limit`` itself if infinite), else 0."""
+def _one_sided(
+    terms: Terms, x: Any, limit: float, mask: Any, xp: ModuleType, *, p_is_zero: bool
+) -> Any:
+    """The terms where one side is 0 (``mask``): the record's own one-sided terms if it has
+    them, else ``x * limit`` (``limit`` itself if infinite); 0 elsewhere."""
     zero = xp.zeros_like(x)
+    own = terms.one_sided(xp.where(mask, x, xp.ones_like(x)), xp, p_is_zero=p_is_zero)
+    if own is not None:
+        return xp.where(mask, own, zero)
     if math.isfinite(limit):
         return xp.where(mask, x * limit, zero)
     return xp.where(mask, xp.full_like(x, limit), zero)
@@ -146,8 +153,14 @@ def divergence(
     base: Any = None,
     normalize: Any = False,
     names: tuple[str, str] = ("p", "q"),
+    transform: Any = None,
 ) -> Any:
-    """The public door for record ``fd``: validate, evaluate, finish (see module doc)."""
+    """The public door for record ``fd``: validate, evaluate, finish (see module doc).
+
+    ``transform(rows, xp)`` is applied to the float64 values (after the change of base)
+    before the cast to the output dtype: :func:`divlab.js_distance` takes its square root
+    there, so float32 results are the rounded square root, not the root of a rounded value.
+    """
     scale = log_base(base)
     keepdims = check_bool(keepdims, "keepdims")
     normalize = check_bool(normalize, "normalize")
@@ -156,7 +169,7 @@ def divergence(
     parts, stats = pair_reduce(pair.p2, pair.q2, xp, _row_block(fd))
     vals = _finish_rows(fd, parts, xp)
     ok = pair.ok(stats)
-    total = pair.finish(vals, keepdims=keepdims, scale=scale)
+    total = pair.finish(vals, keepdims=keepdims, scale=scale, transform=transform)
     total = settle(
         total, ok, xp, lambda: probability_pair_problem(pair),
         lambda: pair.problem_code(stats), names,

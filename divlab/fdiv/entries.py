@@ -242,13 +242,16 @@ def _chi2_main(p, q, d, xp):
     return (p - q) * d  # (p - q)^2 would underflow for tiny p, q
 
 
-def _chi2_log_form(p, q, xp):
-    # (p - q)^2 / q with |p - q| / q beyond 2**1000: in logs (inf only if the term is)
-    return xp.exp(2.0 * xp.log(xp.abs(p - q)) - xp.log(q))
+def _chi2_scaled(p, q, xp):
+    # (p - q)^2 / q with |p - q| / q beyond 2**1000: the quotient formed 2**-200 smaller and
+    # scaled back last (exact powers of two; inf only if the term itself overflows -- a log
+    # form would lose ~1e-13 to the exponential of a 700-sized argument)
+    a = xp.abs(p - q)
+    return (a * ((a * 2.0**-200) / q)) * 2.0**200
 
 
 CHI2_TERMS = Terms(
-    _rel_diff, _chi2_main, ((_beyond, _chi2_log_form),), latex=r"\frac{(p-q)^2}{q}"
+    _rel_diff, _chi2_main, ((_beyond, _chi2_scaled),), latex=r"\frac{(p-q)^2}{q}"
 )
 
 PEARSON = _entry(

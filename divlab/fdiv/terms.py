@@ -64,6 +64,11 @@ class Terms:
         (reverse KL from KL, Neyman from Pearson) are those of the forward entry.
     latex : str
         The term as a formula, for the documentation.
+    p_zero, q_zero : callable, optional
+        ``(q, xp) -> terms`` where ``p = 0 < q`` and ``(p, xp) -> terms`` where
+        ``q = 0 < p``, for limits better computed by a division than as ``q * f~(0)``
+        (the α family: ``q / α`` stays finite where ``1/α`` overflows). Default: the
+        record's limits.
 
     Examples
     --------
@@ -79,6 +84,8 @@ class Terms:
     scale: float = 1.0
     swap: bool = False
     latex: str = ""
+    p_zero: Callable[[Any, ModuleType], Any] | None = None
+    q_zero: Callable[[Any, ModuleType], Any] | None = None
 
     def scaled(self, c: float) -> Terms:
         """The terms of ``c f``."""
@@ -86,7 +93,16 @@ class Terms:
 
     def swapped(self) -> Terms:
         """The terms of the generator :math:`u f(1/u)` (arguments exchanged)."""
-        return replace(self, swap=not self.swap)
+        return replace(self, swap=not self.swap, p_zero=self.q_zero, q_zero=self.p_zero)
+
+    def one_sided(self, x: Any, xp: ModuleType, *, p_is_zero: bool) -> Any | None:
+        """The terms at entries where ``p = 0 < q = x`` (``p_is_zero``) or ``q = 0 < p = x``,
+        or ``None`` when the record's limits give them."""
+        fn = self.p_zero if p_is_zero else self.q_zero
+        if fn is None:
+            return None
+        out = fn(x, xp)
+        return out if self.scale == 1.0 else self.scale * out
 
     def evaluate(self, p: Any, q: Any, xp: ModuleType) -> Any:
         """The terms at strictly positive ``p, q`` (same shape, float64)."""
