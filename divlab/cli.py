@@ -4,6 +4,10 @@
 :func:`divlab.compare`); ``divlab compare --demo`` runs on built-in data with known true
 values; ``divlab info`` prints versions, backends and CUDA devices. Bad input ends with a
 one-line message on stderr and exit status 2 (no traceback).
+
+Start-up is kept short: NumPy and the estimators are imported only by the command that needs
+them, so ``divlab --help`` and ``divlab info`` load neither SciPy's statistics nor POT nor
+matplotlib (``tests/test_startup.py`` checks what each one imports).
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["main", "load_samples", "CLIError"]
 
@@ -67,6 +73,8 @@ def _is_number(s: str) -> bool:
 
 
 def _load_text(path: str, cols: list[str] | None) -> np.ndarray:
+    import numpy as np
+
     delim = "\t" if path.lower().endswith((".tsv", ".tab")) else ","
     with open(path, newline="", encoding="utf-8-sig") as fh:
         rows = [r for r in csv.reader(fh, delimiter=delim) if r and any(c.strip() for c in r)]
@@ -98,6 +106,8 @@ def _load_text(path: str, cols: list[str] | None) -> np.ndarray:
 
 
 def _load_binary(path: str, key: str | None, cols: list[str] | None) -> np.ndarray:
+    import numpy as np
+
     try:
         data = np.load(path, allow_pickle=False)
     except ValueError as exc:
@@ -135,6 +145,8 @@ def load_samples(path: str, *, key: str | None = None, columns: str | None = Non
     CLIError
         Missing/unreadable file, unknown extension, non-numeric column, NaN/inf values.
     """
+    import numpy as np
+
     if not os.path.exists(path):
         raise CLIError(f"file not found: {path}")
     if os.path.isdir(path):
@@ -212,25 +224,38 @@ def _metrics_help() -> str:
             "exit status: 0 ok, 2 bad input (one-line message on stderr)")
 
 
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose epilog may be a callable, evaluated only when help is shown.
+
+    The epilog of ``divlab compare`` lists the metrics, which live in the estimators; building
+    it lazily keeps ``divlab --help`` and ``divlab info`` from importing them.
+    """
+
+    def format_help(self) -> str:
+        if callable(self.epilog):
+            self.epilog = self.epilog()
+        return super().format_help()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``divlab`` command."""
     from . import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="divlab",
         description="divlab: divergences and distribution distances. "
                     "Compare two datasets, or show the installation.",
         epilog="Run 'divlab compare --help' for the comparison options.",
     )
     parser.add_argument("--version", action="version", version=f"divlab {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="{compare,info}")
+    sub = parser.add_subparsers(dest="command", metavar="{compare,info}", parser_class=_Parser)
     cmp_ = sub.add_parser(
         "compare", help="estimate divergences/distances between two datasets",
         description="Estimate how far apart two datasets are: KL, JS, Wasserstein, sliced "
                     "Wasserstein, MMD, energy distance, each with a confidence interval and "
                     "the p-value of a permutation test of 'same distribution'. Rows are "
                     "observations, columns are features.",
-        epilog=_metrics_help(), formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=_metrics_help, formatter_class=argparse.RawDescriptionHelpFormatter)
     cmp_.add_argument("x", nargs="?", help="first dataset (sample of P)")
     cmp_.add_argument("y", nargs="?", help="second dataset (sample of Q)")
     cmp_.add_argument("--demo", action="store_true",

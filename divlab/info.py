@@ -1,29 +1,74 @@
-"""``divlab info``: versions, array backends and CUDA devices, as a dict and as text."""
+"""``divlab info``: versions, array backends and CUDA devices, as a dict and as text.
+
+Versions are read from the installed packages' metadata, without importing them: importing
+POT alone takes seconds (it imports PyTorch, JAX, TensorFlow and CuPy when they are
+installed), and importing matplotlib creates its configuration folder in the home directory.
+Only CuPy is imported, and only when it is installed, to list the CUDA devices.
+"""
 
 from __future__ import annotations
 
-import importlib
+import importlib.metadata
+import importlib.util
+import os
 import platform
 import sys
 from typing import Any
 
 __all__ = ["info", "format_info"]
 
-_PACKAGES = ("numpy", "scipy", "ot", "array_api_compat", "array_api_strict", "tqdm", "matplotlib")
-_DISPLAY = {"ot": "POT (ot)"}
+# display name -> distribution name on PyPI
+_PACKAGES = {
+    "numpy": "numpy",
+    "scipy": "scipy",
+    "POT (ot)": "POT",
+    "array_api_compat": "array-api-compat",
+    "array_api_strict": "array-api-strict",
+    "tqdm": "tqdm",
+    "matplotlib": "matplotlib",
+}
+
+# The frameworks POT imports with itself (module name -> POT's environment variable that
+# turns the import off). divlab imports POT only for the exact solvers, on first use.
+POT_FRAMEWORKS = {
+    "torch": "POT_BACKEND_DISABLE_PYTORCH",
+    "jax": "POT_BACKEND_DISABLE_JAX",
+    "tensorflow": "POT_BACKEND_DISABLE_TENSORFLOW",
+    "cupy": "POT_BACKEND_DISABLE_CUPY",
+}
 
 
-def _version(mod: str) -> str | None:
+def _version(dist: str) -> str | None:
     try:
-        m = importlib.import_module(mod)
-    except Exception:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
         return None
-    return str(getattr(m, "__version__", "unknown"))
+
+
+def _installed(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def pot_frameworks() -> list[str]:
+    """The frameworks that importing POT would import too (installed and not turned off).
+
+    POT imports each installed framework among PyTorch, JAX, TensorFlow and CuPy to register
+    a backend for it, unless its ``POT_BACKEND_DISABLE_*`` environment variable is set (see
+    :data:`POT_FRAMEWORKS`). divlab hands POT only NumPy arrays (CuPy data are copied to the
+    host for the exact solvers) and does not need those backends, so setting the variables
+    makes the first exact solve seconds faster.
+    """
+    return [m for m, var in POT_FRAMEWORKS.items() if not os.environ.get(var) and _installed(m)]
 
 
 def _cuda() -> dict[str, Any]:
     """CuPy version and CUDA devices; never raises (CuPy is imported only here, lazily)."""
     out: dict[str, Any] = {"cupy": None, "devices": [], "error": None}
+    if not _installed("cupy"):
+        return out
     try:
         import cupy  # optional dependency, imported only here
     except Exception as exc:  # ImportError, or a broken CUDA install raising anything
@@ -55,7 +100,9 @@ def info() -> dict[str, Any]:
     dict
         Keys ``divlab``, ``python``, ``platform``, ``packages`` (name -> version or None),
         ``backends`` (list of usable array backends), ``cuda`` (``cupy`` version,
-        ``devices``: name, memory_gib, compute_capability; ``error`` if CuPy failed).
+        ``devices``: name, memory_gib, compute_capability; ``error`` if CuPy failed),
+        ``pot_imports`` (the frameworks POT would import with itself, see
+        :func:`pot_frameworks`).
 
     Examples
     --------
@@ -65,7 +112,7 @@ def info() -> dict[str, Any]:
     """
     from . import __version__
 
-    packages = {_DISPLAY.get(p, p): _version(p) for p in _PACKAGES}
+    packages = {name: _version(dist) for name, dist in _PACKAGES.items()}
     cuda = _cuda()
     packages["cupy"] = cuda["cupy"]
     backends = ["numpy"]
@@ -80,6 +127,7 @@ def info() -> dict[str, Any]:
         "packages": packages,
         "backends": backends,
         "cuda": cuda,
+        "pot_imports": pot_frameworks(),
     }
 
 
@@ -102,4 +150,9 @@ def format_info(d: dict[str, Any] | None = None) -> str:
         lines.append("CUDA devices: none")
     if d["cuda"].get("error"):
         lines.append(f"  (CuPy problem: {d['cuda']['error']})")
+    pot = d.get("pot_imports") or []
+    if pot:
+        names = " ".join(f"{POT_FRAMEWORKS[m]}=1" for m in pot if m in POT_FRAMEWORKS)
+        lines += ["", f"POT imports {', '.join(pot)} with itself on the first exact solve "
+                  f"(seconds);", f"  {names} skips that (divlab does not need them)"]
     return "\n".join(lines)

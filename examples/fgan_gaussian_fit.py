@@ -6,7 +6,7 @@ The experiment of Nowozin et al. (2016, section 4): fit :math:`Q_\\theta = N(\\m
 to a 1-D Gaussian mixture :math:`P` by minimising :math:`D_f(P\\|Q_\\theta)`,
 
 1. **directly**, with the divergence computed by quadrature
-   (:func:`divlab.gaussian.density_f_divergence`) and minimised by Nelder--Mead (best of
+   (:func:`divlab.density_f_divergence`) and minimised by Nelder--Mead (best of
    three starts: on each mode and wide in between);
 2. **variationally**, as in the lecture's algorithm 13.1: alternate an Adam step of the
    critic on :math:`F(\\theta,\\omega) = \\mathbb{E}_P[g_f(V_\\omega)] -
@@ -21,23 +21,31 @@ Forward KL is mass-covering (wide :math:`\\sigma`, :math:`\\mu` between the mode
 mode-seeking (narrow, on the larger mode) -- but reverse KL also has a local minimum that
 covers both modes, and a generator started wide (directly or variationally) ends there: the
 table reports the global minimum, the direct local minimum from the generator's start, and
-the variational fit. Takes about a minute (not part of the gallery).
-Run: ``python examples/fgan_gaussian_fit.py [--steps N]``.
+the variational fit; the figure draws the three fits over :math:`P` for each divergence.
+
+Takes about a minute. Run: ``python examples/fgan_gaussian_fit.py [--steps N]`` (``--save
+FILE`` stores the table as JSON). The documentation build does not fit: it sets
+``DIVLAB_DOCS_BUILD=1``, and the script then draws the figure and the table from
+``examples/data/fgan_gaussian_fit.json``, stored by a full run
+(``python examples/fgan_gaussian_fit.py --save examples/data/fgan_gaussian_fit.json``).
 """
 
+import json
 import math
+import os
 import time
+from pathlib import Path
 
 import array_api_compat.numpy as npx
 import numpy as np
 from scipy import optimize, stats
 from threadpoolctl import threadpool_limits
 
+from divlab import density_f_divergence
 from divlab.adversarial import critics as C
 from divlab.adversarial.objectives import FGANObjective
 from divlab.adversarial.optim import Adam
 from divlab.fdiv import get_fdivergence
-from divlab.gaussian import density_f_divergence
 
 W = np.array([0.6, 0.4])
 MU = np.array([-2.0, 2.0])
@@ -71,7 +79,7 @@ def divergence_grid(name, mu, sigma):
 
 
 def divergence(name, mu, sigma):
-    """Reference value by adaptive quadrature (divlab.gaussian.density_f_divergence)."""
+    """Reference value by adaptive quadrature (divlab.density_f_divergence)."""
     q = stats.norm(mu, sigma)
     res = density_f_divergence(logp, q.logpdf, name, lower=-25.0, upper=25.0,
                                points=[*MU, mu], log_density=True, epsabs=1e-9, epsrel=1e-8)
@@ -124,31 +132,83 @@ def fit_variational(name, steps=4000, batch=512, seed=0):
     return float(theta[0][0][0, 0]), math.exp(float(theta[0][1][0]))
 
 
-def main(argv=None):
-    import argparse
+COLUMNS = ("name", "mu_global", "sigma_global", "d_global", "mu_local", "sigma_local",
+           "d_local", "mu_variational", "sigma_variational", "d_variational", "seconds")
+# sphinx-gallery runs the examples in their folder and defines no __file__
+STORED = (Path(__file__).parent if "__file__" in globals() else Path.cwd()) / "data" / (
+    "fgan_gaussian_fit.json")
 
-    ap = argparse.ArgumentParser(description="f-GAN Gaussian fit (Nowozin et al., 2016)")
-    ap.add_argument("--steps", type=int, default=4000, help="variational steps per divergence")
-    ap.add_argument("--seed", type=int, default=0)
-    args = ap.parse_args(argv)
-    rows = []
-    with threadpool_limits(limits=1, user_api="blas"):  # tiny matrices: one BLAS thread
-        for name in DIVERGENCES:
-            t0 = time.perf_counter()
-            mu_d, sd_d, d_d, mu_l, sd_l, d_l = fit_direct(name)
-            mu_v, sd_v = fit_variational(name, steps=args.steps, seed=args.seed)
-            d_v = divergence(name, mu_v, sd_v)
-            rows.append((name, mu_d, sd_d, d_d, mu_l, sd_l, d_l, mu_v, sd_v, d_v,
-                         time.perf_counter() - t0))
-            print(rows[-1], flush=True)
 
-    print()
+def print_table(rows):
     print("| divergence | global min (mu, sigma, D_f) | direct from (0, 2) | variational from "
           "(0, 2) |")
     print("|---|---|---|---|")
     for name, mu_d, sd_d, d_d, mu_l, sd_l, d_l, mu_v, sd_v, d_v, _ in rows:
         print(f"| {name} | {mu_d:.3f}, {sd_d:.3f}, {d_d:.4f} | {mu_l:.3f}, {sd_l:.3f}, "
               f"{d_l:.4f} | {mu_v:.3f}, {sd_v:.3f}, {d_v:.4f} |")
+
+
+def plot(rows):
+    """P and, for each divergence, the global, local and variational Gaussian fits."""
+    import matplotlib.pyplot as plt
+    from scipy.stats import norm
+
+    z = np.linspace(-5.0, 5.0, 801)
+    p = np.exp([logp(v) for v in z])
+    ncol = 3
+    nrow = -(-(len(rows) + 1) // ncol)  # one panel more, for the legend
+    fig, axes = plt.subplots(nrow, ncol, figsize=(10, 3.0 * nrow), sharex=True, sharey=True,
+                             constrained_layout=True)
+    axes = axes.ravel()
+    for ax, (name, mu_d, sd_d, _, mu_l, sd_l, _, mu_v, sd_v, *_) in zip(axes, rows,
+                                                                        strict=False):
+        ax.fill_between(z, p, color="0.85", label="P (mixture)")
+        ax.plot(z, norm.pdf(z, mu_d, sd_d), "C0", label="global minimum")
+        ax.plot(z, norm.pdf(z, mu_l, sd_l), "C1:", lw=2, label="direct, from (0, 2)")
+        ax.plot(z, norm.pdf(z, mu_v, sd_v), "C3--", label="variational (f-GAN)")
+        ax.set_title(name)
+        ax.xaxis.set_tick_params(labelbottom=True)
+    for ax in axes[len(rows):]:
+        ax.axis("off")
+    axes[-1].legend(*axes[0].get_legend_handles_labels(), loc="center")
+    return fig
+
+
+def main(argv=None):
+    import argparse
+
+    ap = argparse.ArgumentParser(description="f-GAN Gaussian fit (Nowozin et al., 2016)")
+    ap.add_argument("--steps", type=int, default=4000, help="variational steps per divergence")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--save", metavar="FILE", help="store the table as JSON")
+    ap.add_argument("--stored", action="store_true",
+                    help=f"draw the stored full run ({STORED.name}) instead of fitting "
+                         "(the default when DIVLAB_DOCS_BUILD is set)")
+    args = ap.parse_args(argv)
+    if args.stored or (argv is None and os.environ.get("DIVLAB_DOCS_BUILD")):
+        stored = json.loads(STORED.read_text())
+        rows = [tuple(r[c] for c in COLUMNS) for r in stored["rows"]]
+        print(f"stored full run ({stored['steps']} variational steps, seed {stored['seed']}):")
+    else:
+        rows = []
+        with threadpool_limits(limits=1, user_api="blas"):  # tiny matrices: one BLAS thread
+            for name in DIVERGENCES:
+                t0 = time.perf_counter()
+                mu_d, sd_d, d_d, mu_l, sd_l, d_l = fit_direct(name)
+                mu_v, sd_v = fit_variational(name, steps=args.steps, seed=args.seed)
+                d_v = divergence(name, mu_v, sd_v)
+                rows.append((name, mu_d, sd_d, d_d, mu_l, sd_l, d_l, mu_v, sd_v, d_v,
+                             time.perf_counter() - t0))
+                print(rows[-1], flush=True)
+        print()
+        if args.save:
+            stored = {"steps": args.steps, "seed": args.seed,
+                      "rows": [{c: (v if isinstance(v, str) else round(float(v), 6))
+                                for c, v in zip(COLUMNS, r, strict=True)} for r in rows]}
+            Path(args.save).write_text(json.dumps(stored, indent=1) + "\n")
+    print_table(rows)
+    fig = plot(rows)
+    fig.savefig("fgan_gaussian_fit.png", dpi=100)
     return rows
 
 

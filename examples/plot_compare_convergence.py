@@ -46,4 +46,5 @@ for ax, m in zip(axes, metrics, strict=True):
     ax.set_xlabel("n = m (samples per dataset)")
     ax.set_title(labels[m])
 axes[0].legend(loc="lower right")
+fig.savefig("compare_convergence.png", dpi=100)
 plt.show()

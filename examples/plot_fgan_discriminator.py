@@ -57,4 +57,5 @@ ax.plot(zz, np.asarray(res.critic.discriminator(zz[:, None])), "C3", label="lear
 ax.axvspan(lo, hi, color="0.9", zorder=-1)
 ax.legend()
 fig.tight_layout()
+fig.savefig("fgan_discriminator.png", dpi=100)
 plt.show()
