@@ -171,7 +171,7 @@ def alpha_terms(a: float) -> Terms:
     return Terms(
         key,
         main,
-        ((big, exp_form), (near, series)),
+        ((big, exp_form, lambda lo, hi: abs(k) * max(-lo, hi) > _EXP_MAX), (near, series)),
         # q f(0) = q / a and p f'(inf) = p / (1 - a), divided: finite even where 1/a overflows
         p_zero=(lambda q, xp: q / a) if a > 0 else None,
         q_zero=(lambda p, xp: p / (1.0 - a)) if a < 1 else None,

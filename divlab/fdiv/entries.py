@@ -54,6 +54,20 @@ def _beyond(d: Any, xp: ModuleType) -> Any:
     return xp.logical_not(xp.abs(d) <= BIG)
 
 
+def _may_be_beyond(lo: float, hi: float) -> bool:
+    return not (-BIG <= lo and hi <= BIG)
+
+
+def _below(bound: float):
+    """Range hint of a mask ``key < bound``."""
+    return lambda lo, hi: lo < bound
+
+
+def _outside(bound: float):
+    """Range hint of a mask ``|key| > bound``."""
+    return lambda lo, hi: lo < -bound or hi > bound
+
+
 def _one(v: Any, xp: ModuleType) -> Any:
     return xp.ones_like(v)
 
@@ -144,7 +158,11 @@ def _kl_log_difference(p, q, xp):
 KL_TERMS = Terms(
     _rel_diff,
     _kl_main,
-    ((_beyond, _kl_log_difference), (_kl_tiny, _kl_log_ratio), (_kl_near, _kl_series)),
+    (
+        (_beyond, _kl_log_difference, _may_be_beyond),
+        (_kl_tiny, _kl_log_ratio, _below(TINY - 1.0)),
+        (_kl_near, _kl_series),
+    ),
     latex=r"p\log\frac{p}{q} - p + q",
 )
 
@@ -251,7 +269,10 @@ def _chi2_scaled(p, q, xp):
 
 
 CHI2_TERMS = Terms(
-    _rel_diff, _chi2_main, ((_beyond, _chi2_scaled),), latex=r"\frac{(p-q)^2}{q}"
+    _rel_diff,
+    _chi2_main,
+    ((_beyond, _chi2_scaled, _may_be_beyond),),
+    latex=r"\frac{(p-q)^2}{q}",
 )
 
 PEARSON = _entry(
@@ -460,7 +481,7 @@ def _js_logs(p, q, xp):
 JS_TERMS = Terms(
     _js_key,
     _js_main,
-    ((_js_lopsided, _js_logs), (_js_near, _js_series)),
+    ((_js_lopsided, _js_logs, _outside(JS_LOPSIDED)), (_js_near, _js_series)),
     latex=r"\tfrac12\left(p\log\frac{2p}{p+q}+q\log\frac{2q}{p+q}\right)",
 )
 
@@ -668,7 +689,10 @@ JEFFREYS = _entry(
     terms=Terms(
         _rel_diff,
         _jeffreys_main,
-        ((_beyond, _jeffreys_log_difference), (_jeffreys_below_half, _jeffreys_ratio)),
+        (
+            (_beyond, _jeffreys_log_difference, _may_be_beyond),
+            (_jeffreys_below_half, _jeffreys_ratio, _below(-0.5)),
+        ),
         latex=r"(p-q)\log\frac{p}{q}",
     ),
     latex={

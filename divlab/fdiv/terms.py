@@ -54,8 +54,10 @@ class Terms:
         ``(p, q, xp) -> k``, an auxiliary array computed once (e.g. ``(p - q) / q``).
     main : callable
         ``(p, q, k, xp) -> terms``, accurate wherever no case applies.
-    cases : tuple of (mask, piece)
-        ``mask(k, xp)`` selects entries for which ``piece(p, q, xp)`` is used instead.
+    cases : tuple of (mask, piece) or (mask, piece, hint)
+        ``mask(k, xp)`` selects entries for which ``piece(p, q, xp)`` is used instead;
+        the optional ``hint(kmin, kmax)`` is False when no key in that range can match
+        (the NumPy strategy then skips the mask: most blocks have no extreme entry).
     scale : float
         Constant factor (``c f`` has terms ``c`` times those of ``f``); a power of two
         keeps the scaled terms bit-exact multiples.
@@ -80,7 +82,7 @@ class Terms:
 
     key: PairKernel
     main: MainKernel
-    cases: tuple[tuple[Mask, PairKernel], ...] = ()
+    cases: tuple[tuple[Any, ...], ...] = ()
     scale: float = 1.0
     swap: bool = False
     latex: str = ""
