@@ -296,7 +296,7 @@ class ProbabilityPair:
     the reduction itself (:meth:`ok`), so that no extra pass reads the data."""
 
     xp: ModuleType
-    p: Any  # broadcast arrays (reduced axis in place), for diagnostics
+    p: Any  # the inputs as given (float arrays, before normalisation), for diagnostics
     q: Any
     p2: Any  # (rows, n)
     q2: Any
@@ -392,6 +392,7 @@ def broadcast_probability_pair(
     for x, name in ((p, names[0]), (q, names[1])):
         check_not_empty(x, name)
     out_dtype = xp.float32 if (p.dtype == xp.float32 and q.dtype == xp.float32) else xp.float64
+    raw = (p, q)
     if tuple(p.shape) != shape or tuple(q.shape) != shape:
         p, q = xp.broadcast_arrays(p, q)
     if normalize:
@@ -406,14 +407,21 @@ def broadcast_probability_pair(
     if len(shape) != 2:
         rows = math.prod(batch)
         p2, q2 = xp.reshape(p2, (rows, n)), xp.reshape(q2, (rows, n))
-    return ProbabilityPair(xp, p, q, p2, q2, ax, normalize, names, rtol, batch, out_dtype)
+    return ProbabilityPair(xp, *raw, p2, q2, ax, normalize, names, rtol, batch, out_dtype)
 
 
 def probability_pair_problem(pair: ProbabilityPair) -> None:
-    """Raise the specific error for an invalid pair (the full checks, on the host)."""
-    for x, name, rtol in ((pair.p, pair.names[0], pair.rtol[0]),
-                          (pair.q, pair.names[1], pair.rtol[1])):
-        check_probability(x, name, xp=pair.xp, axis=pair.axis, rtol=rtol)
+    """Raise the specific error for an invalid pair (the full checks, on the host).
+
+    The inputs are checked as given, broadcast to the common shape so that ``axis`` means
+    the same as in the computation, and normalised first when ``normalize`` was asked for.
+    """
+    xp = pair.xp
+    p, q = pair.p, pair.q
+    if tuple(p.shape) != tuple(q.shape):
+        p, q = xp.broadcast_arrays(p, q)
+    for x, name, rtol in ((p, pair.names[0], pair.rtol[0]), (q, pair.names[1], pair.rtol[1])):
+        check_probability(x, name, xp=xp, axis=pair.axis, rtol=rtol, normalize=pair.normalize)
 
 
 def settle(

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .._array import from_numpy, softplus, to_numpy
-from ..errors import NotConvexError, ParameterError
+from ..errors import BackendError, NotConvexError, ParameterError
 from ._numerics import INF, _np_dtype, below_act, identity
 from .record import FDivergence, Interval, Kernel, _fmt
 
@@ -31,6 +31,12 @@ def _host(fn: Callable[[np.ndarray], Any]) -> Kernel:
     """Wrap a NumPy-only callable as a kernel: one host round trip for other namespaces."""
 
     def kernel(x: Any, xp: ModuleType) -> Any:
+        if getattr(x, "requires_grad", False):  # a host copy would silently drop the gradient
+            raise BackendError(
+                "this f-divergence was built from NumPy callables (FDivergence.from_generator): "
+                "gradients cannot flow through them; pass tensors without requires_grad, or "
+                "build the entry with array-API kernels (f_fn(u, xp), ...)"
+            )
         xn = np.asarray(to_numpy(x), dtype=np.float64)
         with np.errstate(all="ignore"):
             out = np.asarray(fn(xn), dtype=np.float64)
