@@ -47,6 +47,9 @@ __all__ = [
     "ProbabilityPair",
     "probability_pair_problem",
     "settle",
+    "check_matrix_memory",
+    "available_memory",
+    "argument_hints",
     "NORMALIZATION_RTOL",
     "as_float_array",
     "check_finite",
@@ -677,3 +680,146 @@ def check_cost_matrix(
                 f"({i}, {j}){hint}"
             )
     return c
+
+
+# ---------------------------------------------------------------------------------------
+# memory guard and the argument habits of SciPy / POT users
+# ---------------------------------------------------------------------------------------
+
+#: Fraction of the available memory a single temporary may take before the guard refuses.
+MEMORY_FRACTION = 0.5
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to this process (``MemAvailable``, capped by a cgroup
+    limit), or ``None`` where it cannot be read."""
+    avail = None
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    avail = int(line.split()[1]) * 1024
+                    break
+    except OSError:
+        return None
+    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            with open(path, encoding="ascii") as fh:
+                text = fh.read().strip()
+        except OSError:
+            continue
+        if text.isdigit() and int(text) < (1 << 60):
+            avail = int(text) if avail is None else min(avail, int(text))
+    return avail
+
+
+def check_matrix_memory(
+    n: int,
+    m: int,
+    itemsize: int,
+    *,
+    what: str,
+    alternatives: str,
+    max_memory: Any = None,
+    copies: int = 1,
+) -> None:
+    """Refuse, with a clear :class:`MemoryLimitError`, to form ``copies`` dense ``n x m``
+    matrices that would not fit.
+
+    The limit is ``max_memory`` bytes when given, else half of the memory available to
+    the process (:func:`available_memory`); nothing is checked where that cannot be read.
+    ``alternatives`` names what to do instead (``online=True``, ``sliced_wasserstein``,
+    subsampling), and the message says how much was asked for.
+
+    Examples
+    --------
+    >>> check_matrix_memory(1000, 1000, 8, what="the cost matrix", alternatives="-",
+    ...                     max_memory=2**30)
+    >>> check_matrix_memory(10**5, 10**5, 8, what="the cost matrix",  # doctest: +ELLIPSIS
+    ...                     alternatives="use sliced_wasserstein", max_memory=2**30)
+    Traceback (most recent call last):
+    ...
+    divlab.errors.MemoryLimitError: the cost matrix needs 74.5 GiB (100000 x 100000 ...
+    """
+    from .errors import MemoryLimitError
+
+    need = int(n) * int(m) * int(itemsize) * int(copies)
+    if max_memory is None:
+        avail = available_memory()
+        if avail is None:
+            return
+        limit = int(MEMORY_FRACTION * avail)
+        where = "half the memory available"
+    else:
+        limit = int(check_positive(max_memory, "max_memory", allow_inf=True)
+                    if not (isinstance(max_memory, float) and math.isinf(max_memory))
+                    else math.inf)
+        where = "the limit"
+    if need <= limit:
+        return
+    kind = {8: "float64", 4: "float32"}.get(int(itemsize), f"{itemsize}-byte")
+    raise MemoryLimitError(
+        f"{what} needs {_gib(need)} ({n} x {m} {kind}"
+        + (f", {copies} copies" if copies > 1 else "")
+        + f"), above {where} of {_gib(limit)}; {alternatives}"
+    )
+
+
+def _gib(nbytes: float) -> str:
+    g = nbytes / 2**30
+    return f"{g:.3g} GiB" if g >= 0.1 else f"{nbytes / 2**20:.3g} MiB"
+
+
+#: Argument names SciPy / POT users reach for, and divlab's name for each.
+ARGUMENT_ALIASES = {
+    "reg": "epsilon",
+    "eps": "epsilon",
+    "seed": "rng",
+    "random_state": "rng",
+    "numItermax": "max_iter",
+    "numiter": "max_iter",
+    "stopThr": "tol",
+    "n_iter": "max_iter",
+    "weights_u": "u_weights",
+    "weights_v": "v_weights",
+    "a_weights": "u_weights",
+    "b_weights": "v_weights",
+    "metric_params": "metric",
+    "log": "the result object (its fields replace POT's log dict)",
+}
+
+
+def argument_hints(func: Callable) -> Callable:
+    """Decorator: an unknown keyword that is a SciPy / POT habit (``reg``, ``seed``,
+    ``numItermax``, ...) raises :class:`ParameterError` naming divlab's argument, instead
+    of a bare ``TypeError``. Calls with valid arguments are untouched.
+
+    Examples
+    --------
+    >>> @argument_hints
+    ... def solve(a, *, epsilon=1.0):
+    ...     return a * epsilon
+    >>> solve(2.0, reg=0.5)
+    Traceback (most recent call last):
+    ...
+    divlab.errors.ParameterError: solve() has no argument `reg`: divlab calls it `epsilon`
+    """
+    import functools
+    import inspect
+
+    params = inspect.signature(func).parameters
+    accepts_kwargs = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not accepts_kwargs:
+            for key in kwargs:
+                if key not in params and key in ARGUMENT_ALIASES:
+                    alias = ARGUMENT_ALIASES[key]
+                    target = f"`{alias}`" if alias.isidentifier() else alias
+                    raise ParameterError(
+                        f"{func.__name__}() has no argument `{key}`: divlab calls it {target}"
+                    )
+        return func(*args, **kwargs)
+
+    return wrapper

@@ -26,6 +26,7 @@ __all__ = [
     "NotConvexError",
     "EstimationError",
     "NotPositiveDefiniteError",
+    "MemoryLimitError",
 ]
 
 
@@ -67,6 +68,11 @@ class NotConvexError(InputError):
 
 class NotPositiveDefiniteError(InputError):
     """A covariance is not symmetric positive (semi-)definite, or a variance is not positive."""
+
+
+class MemoryLimitError(DivlabError, MemoryError):
+    """A dense temporary would not fit in memory; the message names the alternatives
+    (``online=True``, ``sliced_wasserstein``, subsampling, ``max_memory=``)."""
 
 
 class EstimationError(DivlabError, RuntimeError):
