@@ -67,6 +67,7 @@ _LAZY: dict[str, str] = {
         for name in (
             "wasserstein",
             "wasserstein_1d",
+            "wasserstein_1d_plan",
             "emd",
             "kr_witness",
             "sinkhorn",

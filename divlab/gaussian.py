@@ -6,7 +6,9 @@ Covariance arguments follow :class:`scipy.stats.multivariate_normal`:
 * a 1-D array ``v`` of length d is the diagonal covariance :math:`\\operatorname{diag}(v)`;
 * a 2-D array of shape (d, d) is a full symmetric covariance matrix.
 
-Means are scalars (d = 1) or arrays of shape (d,). Batches are not supported: loop over them.
+Means are scalars (d = 1) or arrays of shape (d,). :func:`gaussian_w2` also takes batches:
+means of shape (k, d) with covariances of shape (k,), (k, d) or (k, d, d), one value per
+pair (the other closed forms: loop over the pairs).
 
 The closed forms run on any array-API namespace (NumPy, CuPy, PyTorch, ``array_api_strict``)
 with ``xp.linalg.cholesky`` / ``xp.linalg.eigh``; diagonal inputs use elementwise formulas,
@@ -34,8 +36,14 @@ from ._array import (
     solve_lower_triangular,
     to_numpy,
 )
-from ._validate import as_float_array, check_finite, check_int, check_samples
-from .errors import DTypeError, NotPositiveDefiniteError, ShapeMismatchError
+from ._validate import (
+    argument_hints,
+    as_float_array,
+    check_finite,
+    check_int,
+    check_samples,
+)
+from .errors import DTypeError, EmptyInputError, NotPositiveDefiniteError, ShapeMismatchError
 
 __all__ = [
     "fit_gaussian",
@@ -244,6 +252,7 @@ def _mahalanobis(m1: Any, m2: Any, cov: Any, diag: bool, xp: ModuleType) -> Any:
 # --------------------------------------------------------------------------------------------
 
 
+@argument_hints
 def gaussian_kl(mean1: Any, cov1: Any, mean2: Any, cov2: Any) -> Any:
     r"""Kullback–Leibler divergence :math:`\mathrm{KL}(\mathcal N_1 \,\|\, \mathcal N_2)`.
 
@@ -338,7 +347,7 @@ def gaussian_kl(mean1: Any, cov1: Any, mean2: Any, cov2: Any) -> Any:
 
 def _sqrtm_psd(s: Any, xp: ModuleType) -> Any:
     w, v = xp.linalg.eigh(s)
-    return (v * xp.sqrt(_clamp0(w, xp))[None, :]) @ v.T
+    return (v * xp.sqrt(_clamp0(w, xp))[..., None, :]) @ xp.linalg.matrix_transpose(v)
 
 
 def _check_psd(s: Any, name: str, xp: ModuleType) -> None:
@@ -348,6 +357,7 @@ def _check_psd(s: Any, name: str, xp: ModuleType) -> None:
         raise _not_pd(s, name, semidefinite=True)
 
 
+@argument_hints
 def gaussian_w2(mean1: Any, cov1: Any, mean2: Any, cov2: Any) -> Any:
     r"""2-Wasserstein distance between two Gaussians (Bures–Wasserstein).
 
@@ -365,20 +375,46 @@ def gaussian_w2(mean1: Any, cov1: Any, mean2: Any, cov2: Any) -> Any:
     Singular (positive *semi*-definite) covariances are accepted: the formula holds for them.
     This is the value of POT's ``ot.gaussian.bures_wasserstein_distance``.
 
+    Full covariances that are close (:math:`\|\Sigma_1^{1/2}(\Sigma_2-\Sigma_1)
+    \Sigma_1^{1/2}\|_F \le \lambda_{\min}(\Sigma_1)^2/4`, written here with
+    :math:`\Sigma_1` as the expansion point; the code expands around ``cov2``, the value is
+    symmetric) take a cancellation-free form.
+    With :math:`\Sigma_1 = Q\Lambda Q^\top`, :math:`D = Q^\top(\Sigma_2-\Sigma_1)Q`
+    and :math:`Y = (\Lambda^2 + \Lambda^{1/2}D\Lambda^{1/2})^{1/2} - \Lambda` (obtained
+    from the fixed point :math:`Y_{ij} = (\Lambda^{1/2}D\Lambda^{1/2} - Y^2)_{ij} /
+    (\lambda_i+\lambda_j)`),
+
+    .. math::
+
+        \operatorname{tr}\Sigma_1 + \operatorname{tr}\Sigma_2
+        - 2\operatorname{tr}\big(\Sigma_1^{1/2}\Sigma_2\Sigma_1^{1/2}\big)^{1/2}
+        = \sum_{i,j} Y_{ij}^2\,\tfrac12\big(\lambda_i^{-1}+\lambda_j^{-1}\big),
+
+    a sum of non-negative terms: identical covariances give exactly 0 and a perturbation
+    of relative size :math:`10^{-12}` keeps full relative accuracy (the trace form loses
+    everything below :math:`\sqrt{\epsilon}`).
+
     Parameters
     ----------
     mean1, mean2 : array_like
-        Means, scalars (d = 1) or shape (d,).
+        Means, scalars (d = 1) or shape (d,); or, for a batch, shape (k, d) (one side may
+        stay a single Gaussian, or have k = 1, and is then broadcast against the other).
     cov1, cov2 : array_like
         Covariances: scalar (isotropic), shape (d,) (diagonal) or (d, d) (full, symmetric
-        positive semidefinite).
+        positive semidefinite). With batched means of shape (k, d): shape (k,) (isotropic),
+        (k, d) (diagonal) or (k, d, d) (full).
 
     Returns
     -------
-    w2 : numpy scalar or 0-d array
+    w2 : numpy scalar or 0-d array, or array of shape (k,)
         A NumPy scalar of the float dtype for NumPy input, else a 0-d array of the input
-        namespace and device. Differentiable under PyTorch autograd (no host read; the
-        full-matrix path differentiates through ``eigh``, which needs distinct eigenvalues).
+        namespace and device; for batched means an array of shape (k,), the numbers of
+        single calls (computed with stacked ``eigh`` / elementwise formulas when every pair
+        is valid and of ordinary scale; otherwise pair by pair, and errors name the pair,
+        e.g. ``cov2[4]``).
+        Differentiable under PyTorch autograd (no host read; the full-matrix path
+        differentiates through ``eigh`` of ``cov2``, which needs distinct eigenvalues when
+        ``cov2`` itself requires a gradient).
 
     Raises
     ------
@@ -387,9 +423,15 @@ def gaussian_w2(mean1: Any, cov1: Any, mean2: Any, cov2: Any) -> Any:
 
     Notes
     -----
-    The full-matrix path loses absolute accuracy of order :math:`\sqrt{\epsilon\,
-    \operatorname{tr}\Sigma}` when :math:`\Sigma_1 \approx \Sigma_2` (cancellation in the
-    trace difference); the diagonal path does not.
+    Accuracy against a 50-digit reference (3x3 matrices, :math:`\Sigma_2 = \Sigma_1 +
+    \delta E`): relative error below :math:`10^{-15}` for :math:`\delta = 10^{-3}` …
+    :math:`10^{-12}`, exactly 0 for :math:`\delta = 0`; the trace form alone returns
+    :math:`4`–:math:`7\cdot 10^{-8}` for identical inputs, 100 % error at
+    :math:`\delta = 10^{-9}` and a factor :math:`3\cdot 10^4` at :math:`\delta = 10^{-12}`.
+    Far from that regime the trace form is used; its absolute
+    error is of order :math:`\sqrt{\epsilon\operatorname{tr}\Sigma}`, small against the
+    distance there (singular or badly conditioned :math:`\Sigma_1` with a nearby
+    :math:`\Sigma_2` can still lose relative accuracy).
 
     :math:`W_2` is 1-homogeneous in :math:`(\mu, \Sigma^{1/2})`. When the mean difference or
     the covariance entries lie outside roughly :math:`[2^{-L}, 2^{L}]` (:math:`L` a third of
@@ -404,14 +446,35 @@ def gaussian_w2(mean1: Any, cov1: Any, mean2: Any, cov2: Any) -> Any:
     >>> from divlab import gaussian_w2
     >>> float(gaussian_w2(0.0, 1.0, 3.0, 4.0))  # sqrt((0-3)^2 + (1-2)^2)
     3.1622776601683795
+    >>> import numpy as np
+    >>> s = np.array([[2.0, 0.3], [0.3, 1.0]])
+    >>> float(gaussian_w2([0.0, 0.0], s, [0.0, 0.0], s))  # exactly 0
+    0.0
+    >>> gaussian_w2(np.zeros((3, 2)), np.array([1.0, 4.0, 9.0]), [0.0, 0.0], 1.0)
+    array([0.        , 1.41421356, 2.82842712])
     """
+    _reject_non_numeric(mean1=mean1, cov1=cov1, mean2=mean2, cov2=cov2)
+    xp = array_namespace(mean1, cov1, mean2, cov2)
+    if _ndim(mean1) == 2 or _ndim(mean2) == 2:
+        return _gaussian_w2_batched(mean1, cov1, mean2, cov2, xp)
     xp, g1, g2 = _parse_pair(mean1, cov1, mean2, cov2)
+    return as_result(_w2_pair(xp, g1, g2, "cov1", "cov2"), xp)
+
+
+def _w2_pair(xp: ModuleType, g1: _Gauss, g2: _Gauss, cname1: str, cname2: str) -> Any:
+    """:func:`gaussian_w2` of two parsed Gaussians: PSD checks at the door, then the kernel
+    (a 0-d array)."""
     if g1.diag and g2.diag:
-        _check_diag(g1.cov, "cov1", xp, semidefinite=True)
-        _check_diag(g2.cov, "cov2", xp, semidefinite=True)
+        _check_diag(g1.cov, cname1, xp, semidefinite=True)
+        _check_diag(g2.cov, cname2, xp, semidefinite=True)
     else:
-        _check_psd(_full(g1, xp), "cov1", xp)
-        _check_psd(_full(g2, xp), "cov2", xp)
+        _check_psd(_full(g1, xp), cname1, xp)
+        _check_psd(_full(g2, xp), cname2, xp)
+    return _w2_kernel(xp, g1, g2)
+
+
+def _w2_kernel(xp: ModuleType, g1: _Gauss, g2: _Gauss) -> Any:
+    """W2 of two checked Gaussians, a 0-d array (device arithmetic only)."""
     dt = g1.mean.dtype
     big = 2.0 ** _safe_exponent(dt, xp)
     # Exact power-of-two rescaling, on the device: W2 is 1-homogeneous in (means,
@@ -433,7 +496,192 @@ def gaussian_w2(mean1: Any, cov1: Any, mean2: Any, cov2: Any) -> Any:
     h2 = _Gauss(g2.mean, g2.cov / sc / sc, g2.diag)
     w = _hypot_scaled(xp.sum(delta * delta), xp.log2(sd0) + xp.log2(sd1),
                       _bures_sq(h1, h2, xp), xp.log2(sc), mean_ok & cov_ok, xp)
-    return as_result(w, xp)
+    return w
+
+
+def _ndim(a: Any) -> int:
+    nd = getattr(a, "ndim", None)
+    return int(nd) if nd is not None else int(np.ndim(a))
+
+
+def _batch_side(mean: Any, cov: Any, mname: str, cname: str, xp: ModuleType
+                ) -> tuple[int | None, Any, Any]:
+    """``(k, m, c)`` for one side of a batched call; ``k`` is None for a single Gaussian
+    (``m``, ``c`` as given), else means ``m`` (k, d) and covariances ``c`` of shape (k,),
+    (k, d) or (k, d, d), checked against each other."""
+    if _ndim(mean) != 2:
+        return None, mean, cov
+    m = as_float_array(mean, mname, xp)
+    c = as_float_array(cov, cname, xp)
+    k, d = m.shape
+    want = {1: (k,), 2: (k, d), 3: (k, d, d)}.get(c.ndim)
+    if want is None or tuple(c.shape) != want:
+        raise ShapeMismatchError(
+            f"with batched means `{mname}` of shape {tuple(m.shape)}, `{cname}` must have "
+            f"shape ({k},) (isotropic), ({k}, {d}) (diagonal) or ({k}, {d}, {d}) (full), "
+            f"got shape {tuple(c.shape)}"
+        )
+    return k, m, c
+
+
+def _gaussian_w2_batched(mean1: Any, cov1: Any, mean2: Any, cov2: Any, xp: ModuleType) -> Any:
+    """:func:`gaussian_w2` for batched means: an array of shape (k,)."""
+    k1, m1, c1 = _batch_side(mean1, cov1, "mean1", "cov1", xp)
+    k2, m2, c2 = _batch_side(mean2, cov2, "mean2", "cov2", xp)
+    sizes = {k for k in (k1, k2) if k is not None}
+    if len(sizes) > 1 and 1 not in sizes:
+        raise ShapeMismatchError(
+            f"batched means of different lengths: `mean1` has shape "
+            f"{tuple(m1.shape)} and `mean2` has shape {tuple(m2.shape)} (use equal lengths, "
+            f"length 1 or a single Gaussian to broadcast)"
+        )
+    k = max(sizes)
+    if k == 0:
+        raise EmptyInputError("the batch of Gaussians is empty (k = 0)")
+    dt = result_float_dtype(xp, *(as_float_array(a, n, xp) for a, n in
+                                  ((m1, "mean1"), (c1, "cov1"), (m2, "mean2"), (c2, "cov2"))))
+
+    fast = _w2_batched_diag(k1, m1, c1, k2, m2, c2, xp, dt)
+    if fast is None:
+        fast = _w2_batched_full(k1, m1, c1, k2, m2, c2, xp, dt)
+    if fast is not None:
+        return fast
+
+    def item(kk: int | None, m: Any, c: Any, i: int, mname: str, cname: str) -> _Gauss:
+        if kk is None:
+            g = _parse_one(m, c, mname, cname, xp)
+        else:
+            j = 0 if kk == 1 else i
+            g = _parse_one(m[j, ...], c[j, ...], f"{mname}[{j}]", f"{cname}[{j}]", xp)
+        return _Gauss(xp.astype(g.mean, dt), xp.astype(g.cov, dt), g.diag)
+
+    out = []
+    for i in range(k):
+        g1 = item(k1, m1, c1, i, "mean1", "cov1")
+        g2 = item(k2, m2, c2, i, "mean2", "cov2")
+        if g1.mean.shape[0] != g2.mean.shape[0]:
+            raise ShapeMismatchError(
+                f"the two Gaussians have different dimensions: `mean1` has shape "
+                f"{tuple(m1.shape)} and `mean2` has shape {tuple(m2.shape)}"
+            )
+        n1 = "cov1" if k1 is None else f"cov1[{0 if k1 == 1 else i}]"
+        n2 = "cov2" if k2 is None else f"cov2[{0 if k2 == 1 else i}]"
+        out.append(_w2_pair(xp, g1, g2, n1, n2))
+    return xp.stack(out)
+
+
+def _w2_batched_diag(k1: int | None, m1: Any, c1: Any, k2: int | None, m2: Any, c2: Any,
+                     xp: ModuleType, dt: Any) -> Any:
+    """Vectorised batched W2 when every covariance is isotropic or diagonal and every pair is
+    ordinary (finite, variances >= 0, no rescaling needed: the same numbers as the
+    per-pair kernel, whose scales are all 1 then); ``None`` otherwise (the caller loops,
+    which also produces the precise error). One validity flag is read at the door."""
+
+    def side(kk: int | None, m: Any, c: Any, mname: str, cname: str) -> Any:
+        m = xp.astype(as_float_array(m, mname, xp), dt)
+        c = xp.astype(as_float_array(c, cname, xp), dt)
+        if kk is None:
+            if m.ndim == 0:
+                m = xp.reshape(m, (1,))
+            if m.ndim != 1 or c.ndim > 1 or (c.ndim == 1 and c.shape[0] != m.shape[0]):
+                return None
+            ones = xp.ones((1, m.shape[0]), dtype=dt, device=device_of(m))
+            return m[None, :], (xp.reshape(c, (1, 1)) * ones if c.ndim == 0 else c[None, :])
+        if c.ndim == 3:
+            return None
+        ones = xp.ones((1, m.shape[1]), dtype=dt, device=device_of(m))
+        return m, (c[:, None] * ones if c.ndim == 1 else c)  # isotropic: d equal variances
+
+    a, b = side(k1, m1, c1, "mean1", "cov1"), side(k2, m2, c2, "mean2", "cov2")
+    if a is None or b is None or a[0].shape[1] != b[0].shape[1] or a[0].shape[1] == 0:
+        return None
+    (m1, v1), (m2, v2) = a, b
+    big = 2.0 ** _safe_exponent(dt, xp)
+    ok = (xp.all(xp.isfinite(m1)) & xp.all(xp.isfinite(m2)) & xp.all(xp.isfinite(v1))
+          & xp.all(xp.isfinite(v2)))
+    ok = ok & xp.all(v1 >= 0) & xp.all(v2 >= 0)
+    if not bool(ok):
+        return None
+    ok = (xp.max(xp.abs(m1)) <= big) & (xp.max(xp.abs(m2)) <= big)
+    delta = m1 - m2
+    dm = xp.max(xp.abs(delta), axis=1)
+    cm = xp.maximum(xp.max(v1, axis=1), xp.max(v2, axis=1))
+    ok = ok & xp.all((dm == 0) | ((dm >= 1 / big) & (dm <= big)))
+    ok = ok & xp.all((cm == 0) | ((cm >= 1 / big) & (cm <= big)))
+    if not bool(ok):
+        return None
+    r = xp.sqrt(v1) - xp.sqrt(v2)
+    return xp.sqrt(xp.sum(delta * delta, axis=1) + xp.sum(r * r, axis=1))
+
+
+def _w2_batched_full(k1: int | None, m1: Any, c1: Any, k2: int | None, m2: Any, c2: Any,
+                     xp: ModuleType, dt: Any) -> Any:
+    """Vectorised batched W2 with full covariances (stacked ``eigh``): every covariance as a
+    (k, d, d) stack, checked at once (finite, symmetric, PSD, ordinary scale: the per-pair
+    kernel's scales are all 1); ``None`` where any pair fails (the caller loops and raises
+    the precise error) or the namespace has no stacked ``eigh``."""
+    if not hasattr(getattr(xp, "linalg", None), "eigh"):
+        return None
+
+    def side(kk: int | None, m: Any, c: Any, mname: str, cname: str) -> Any:
+        m = xp.astype(as_float_array(m, mname, xp), dt)
+        c = xp.astype(as_float_array(c, cname, xp), dt)
+        if kk is None:
+            if m.ndim == 0:
+                m = xp.reshape(m, (1,))
+            if m.ndim != 1 or c.ndim > 2:
+                return None
+            m, c = m[None, :], c[None, ...]
+        d = m.shape[1]
+        eye = xp.eye(d, dtype=dt, device=device_of(m))
+        if c.ndim == 1:
+            c = c[:, None, None] * eye
+        elif c.ndim == 2:
+            if c.shape[1] != d:
+                return None
+            c = c[:, :, None] * eye
+        if tuple(c.shape[1:]) != (d, d):
+            return None
+        return m, c
+
+    a, b = side(k1, m1, c1, "mean1", "cov1"), side(k2, m2, c2, "mean2", "cov2")
+    if a is None or b is None or a[0].shape[1] != b[0].shape[1] or a[0].shape[1] == 0:
+        return None
+    (m1, s1), (m2, s2) = a, b
+    d = m1.shape[1]
+    ok = xp.all(xp.isfinite(m1)) & xp.all(xp.isfinite(m2))
+    ok = ok & xp.all(xp.isfinite(s1)) & xp.all(xp.isfinite(s2))
+    if not bool(ok):
+        return None
+    rtol = max(_SYM_RTOL, 100.0 * float(xp.finfo(dt).eps))
+    tiny = float(xp.finfo(dt).smallest_normal)
+    tr = xp.linalg.matrix_transpose
+    mats = []
+    for s in (s1, s2):
+        scale = xp.maximum(xp.max(xp.abs(s), axis=(-2, -1)), xp.asarray(tiny, dtype=dt))
+        asym = xp.max(xp.abs(s / 2 - tr(s) / 2), axis=(-2, -1))
+        ok = ok & xp.all(asym <= (rtol / 2) * scale)
+        mats.append(_midpoint(s, tr(s), xp))
+    if not bool(ok):
+        return None
+    s1, s2 = mats
+    big = 2.0 ** _safe_exponent(dt, xp)
+    ok = (xp.max(xp.abs(m1)) <= big) & (xp.max(xp.abs(m2)) <= big)
+    delta = m1 - m2
+    dm = xp.max(xp.abs(delta), axis=1)
+    cm = xp.maximum(xp.max(xp.abs(s1), axis=(-2, -1)), xp.max(xp.abs(s2), axis=(-2, -1)))
+    ok = ok & xp.all((dm == 0) | ((dm >= 1 / big) & (dm <= big)))
+    ok = ok & xp.all((cm == 0) | ((cm >= 1 / big) & (cm <= big)))
+    prtol = 100.0 * d * float(xp.finfo(dt).eps)
+    for s in (s1, s2):
+        lam = xp.linalg.eigvalsh(s)
+        ok = ok & xp.all(lam[..., 0] >= -prtol * xp.max(xp.abs(lam), axis=-1))
+    if not bool(ok):
+        return None
+    k = max(s1.shape[0], s2.shape[0])
+    s1 = xp.broadcast_to(s1, (k, d, d))
+    s2 = xp.broadcast_to(s2, (k, d, d))
+    return xp.sqrt(xp.sum(delta * delta, axis=1) + _bures_sq_full(s1, s2, xp))
 
 
 def _hypot_scaled(a2: Any, ea: Any, b2: Any, eb: Any, unit: Any, xp: ModuleType) -> Any:
@@ -453,8 +701,10 @@ def _hypot_scaled(a2: Any, ea: Any, b2: Any, eb: Any, unit: Any, xp: ModuleType)
     t = xp.maximum(ka, kb)
     t = xp.where(unit | ~xp.isfinite(t), xp.zeros_like(t), t)
     two = xp.asarray(2.0, dtype=a2.dtype, device=device_of(a2))
-    ra = xp.where(a2 > 0, xp.pow(two, ea - t), xp.zeros_like(a2))
-    rb = xp.where(b2 > 0, xp.pow(two, eb - t), xp.zeros_like(b2))
+    zero = xp.zeros_like(a2)
+    # exponents of absent terms replaced by 0 (where() evaluates both branches)
+    ra = xp.where(a2 > 0, xp.pow(two, xp.where(a2 > 0, ea - t, zero)), zero)
+    rb = xp.where(b2 > 0, xp.pow(two, xp.where(b2 > 0, eb - t, zero)), zero)
     root = xp.sqrt((a2 * ra) * ra + (b2 * rb) * rb)
     half = xp.floor(t / 2)
     with np.errstate(over="ignore"):  # 2**t in two exact steps (each factor representable)
@@ -462,18 +712,105 @@ def _hypot_scaled(a2: Any, ea: Any, b2: Any, eb: Any, unit: Any, xp: ModuleType)
 
 
 def _bures_sq(g1: _Gauss, g2: _Gauss, xp: ModuleType) -> Any:
-    """Squared Bures distance of the covariances (checked PSD), clamped at 0."""
+    r"""Squared Bures distance of the covariances (checked PSD), clamped at 0.
+
+    Diagonal pairs: :math:`\sum_i(\sqrt{v_{1,i}}-\sqrt{v_{2,i}})^2`. Full matrices: the
+    cancellation-free route :func:`_bures_sq_near` where the covariances are close
+    (exactly 0 for identical ones), the trace formula :func:`_bures_sq_trace` elsewhere. Both
+    are computed and one is selected on the device (no host read); the branch not taken is
+    fed a harmless matrix so that its (zero) gradient stays finite under autograd.
+    """
     if g1.diag and g2.diag:
         r = xp.sqrt(g1.cov) - xp.sqrt(g2.cov)
         return xp.sum(r * r)
-    s1, s2 = _full(g1, xp), _full(g2, xp)
+    return _bures_sq_full(_full(g1, xp), _full(g2, xp), xp)
+
+
+def _bures_sq_full(s1: Any, s2: Any, xp: ModuleType) -> Any:
+    """:func:`_bures_sq` for full PSD matrices of shape (..., d, d) (a stack: one value per
+    matrix pair, selected per pair on the device)."""
+    d = s1.shape[-1]
+    dt = s1.dtype
+    tr = xp.linalg.matrix_transpose
+    # the close-regime route expands around ``s2`` (B is symmetric): like the trace form,
+    # it differentiates through the eigenvectors of ``s2`` only
+    base = s2
+    diff = s1 - s2  # exact where the entries are within a factor 2 (Sterbenz)
+    lam = xp.linalg.eigvalsh(base)
+    lmin, lmax = lam[..., 0], lam[..., -1]
+    eps = float(xp.finfo(dt).eps)
+    safe = xp.arange(1, d + 1, dtype=dt, device=device_of(s1))[:, None] * xp.eye(
+        d, dtype=dt, device=device_of(s1))
+    pd = lmin > 64.0 * d * eps * lmax
+    pdm = pd[..., None, None]
+    # ||S2^{1/2} D S2^{1/2}||_F = ||L^T D L||_F (S2 = L L^T), scaled against overflow
+    low = xp.linalg.cholesky(xp.where(pdm, base, safe))
+    gt = tr(low) @ xp.where(pdm, diff, 0.0 * safe) @ low
+    gmax = xp.max(xp.abs(gt), axis=(-2, -1))
+    gpos = gmax > 0
+    gs = gt / xp.where(gpos, gmax, xp.ones_like(gmax))[..., None, None]
+    gnorm = gmax * xp.sqrt(xp.sum(gs * gs, axis=(-2, -1)))
+    # ||G||_F <= lmin^2 / 4: the fixed point of _bures_sq_near contracts by <= 0.14 a sweep
+    near = pd & (gnorm <= lmin * (lmin / 4.0))
+    nm = near[..., None, None]
+    b_near = _bures_sq_near(xp.where(nm, base, safe), xp.where(nm, diff, 0.0 * safe), xp)
+    b_far = _bures_sq_trace(xp.where(nm, safe, s1), xp.where(nm, safe, s2), xp)
+    b2 = xp.where(near, b_near, b_far)
+    identical = xp.all(diff == 0, axis=(-2, -1))
+    return xp.where(identical, xp.zeros_like(b2), _clamp0(b2, xp))
+
+
+#: Fixed-point sweeps of :func:`_bures_sq_near` (contraction <= 0.14: 0.14 ** 24 < 1e-20).
+_NEAR_SWEEPS = 24
+
+
+def _bures_sq_near(s1: Any, diff: Any, xp: ModuleType) -> Any:
+    r"""Squared Bures distance of ``s1`` and ``s1 + diff`` without cancellation.
+
+    In the eigenbasis :math:`S_1 = Q\Lambda Q^\top` (``s1`` positive definite) put
+    :math:`D' = Q^\top D Q`, :math:`G = \Lambda^{1/2} D' \Lambda^{1/2}` and
+    :math:`Y = (\Lambda^2 + G)^{1/2} - \Lambda` (the change of
+    :math:`(S_1^{1/2} S_2 S_1^{1/2})^{1/2}` from :math:`S_1`). :math:`Y` solves
+    :math:`\Lambda Y + Y\Lambda + Y^2 = G`, i.e. the fixed point
+    :math:`Y_{ij} = (G - Y^2)_{ij} / (\lambda_i + \lambda_j)`, and its diagonal gives
+    :math:`\operatorname{tr} D - 2\operatorname{tr} Y = \sum_i (Y^2)_{ii}/\lambda_i`, so
+
+    .. math::
+
+        B^2(S_1, S_1 + D) = \sum_{i,j} Y_{ij}^2\,
+        \tfrac12\big(\lambda_i^{-1} + \lambda_j^{-1}\big),
+
+    a sum of non-negative terms, exactly 0 for :math:`D = 0` and relatively accurate for
+    small :math:`D` (the caller guarantees :math:`\|G\|_F \le \lambda_{\min}^2/4`).
+    Device arithmetic only (one ``eigh``, matrix products).
+    """
+    tr = xp.linalg.matrix_transpose
+    lam, q = xp.linalg.eigh(s1)
+    dq = tr(q) @ diff @ q
+    dq = (dq + tr(dq)) / 2
+    a = xp.sqrt(lam)
+    g = a[..., :, None] * dq * a[..., None, :]
+    den = lam[..., :, None] + lam[..., None, :]
+    y = g / den
+    for _ in range(_NEAR_SWEEPS):
+        y = (g - y @ y) / den
+    inv = 1.0 / lam
+    w = y * xp.sqrt((inv[..., :, None] + inv[..., None, :]) / 2)
+    return xp.sum(w * w, axis=(-2, -1))
+
+
+def _bures_sq_trace(s1: Any, s2: Any, xp: ModuleType) -> Any:
+    r""":math:`\operatorname{tr}S_1 + \operatorname{tr}S_2 -
+    2\operatorname{tr}(S_2^{1/2} S_1 S_2^{1/2})^{1/2}` (absolute error of order
+    :math:`\epsilon\operatorname{tr}S`; used away from :math:`S_1 \approx S_2`)."""
     r2 = _sqrtm_psd(s2, xp)
     m = r2 @ s1 @ r2
-    lam = _clamp0(xp.linalg.eigvalsh((m + m.T) / 2), xp)
-    b2 = xp.linalg.trace(s1) + xp.linalg.trace(s2) - 2.0 * xp.sum(xp.sqrt(lam))
+    lam = _clamp0(xp.linalg.eigvalsh((m + xp.linalg.matrix_transpose(m)) / 2), xp)
+    b2 = xp.linalg.trace(s1) + xp.linalg.trace(s2) - 2.0 * xp.sum(xp.sqrt(lam), axis=-1)
     return _clamp0(b2, xp)
 
 
+@argument_hints
 def gaussian_bhattacharyya(mean1: Any, cov1: Any, mean2: Any, cov2: Any) -> Any:
     r"""Bhattacharyya distance :math:`D_B = -\log \int \sqrt{p\,q}\,dx` between two Gaussians.
 
@@ -532,6 +869,7 @@ def _bhattacharyya(xp: ModuleType, g1: _Gauss, g2: _Gauss) -> Any:
     return _clamp0(val, xp)
 
 
+@argument_hints
 def gaussian_squared_hellinger(mean1: Any, cov1: Any, mean2: Any, cov2: Any) -> Any:
     r"""Squared Hellinger distance between two Gaussians, lecture convention.
 
@@ -573,6 +911,7 @@ def gaussian_squared_hellinger(mean1: Any, cov1: Any, mean2: Any, cov2: Any) -> 
     return as_result(-2.0 * xp.expm1(-db), xp)
 
 
+@argument_hints
 def fit_gaussian(x: Any, *, ddof: int = 0) -> tuple[Any, Any]:
     r"""Maximum-likelihood Gaussian fit of samples: the lecture's :math:`\mu_{ML}, \Sigma_{ML}`.
 

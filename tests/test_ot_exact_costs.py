@@ -55,7 +55,7 @@ def test_one_dimensional_input():
         ((np.ones((2, 2)), np.ones((2, 3))), {}, ShapeMismatchError),
         ((np.ones((0, 2)), np.ones((2, 2))), {}, EmptyInputError),
         (([[np.inf, 0.0]], [[0.0, 0.0]]), {}, NonFiniteError),
-        ((np.ones((2, 2)), np.ones((2, 2))), {"metric": "cosine"}, ParameterError),
+        ((np.ones((2, 2)), np.ones((2, 2))), {"metric": "no_such_metric"}, ParameterError),
         ((np.ones((2, 2)), np.ones((2, 2))), {"metric": "minkowski", "r": 0.5}, ParameterError),
     ],
 )

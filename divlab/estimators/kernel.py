@@ -18,7 +18,8 @@ Energy distance (Székely & Rizzo), in SciPy's convention
     \mathcal E(x, y) = \sqrt{2\,\overline{\|x - y\|} - \overline{\|x - x'\|}
     - \overline{\|y - y'\|}}
 
-with the averages over all pairs (including :math:`i = j`), Euclidean norm in d dimensions.
+with the averages over all pairs (including :math:`i = j`), Euclidean norm in d dimensions;
+with sample weights (``u_weights``, ``v_weights``, as SciPy) the averages are weighted.
 
 Both are computed in row blocks, so memory is O(n · chunk) for any sample size (no n × m
 matrix); on the line (d = 1, any backend) the energy distance uses the equivalent
@@ -47,8 +48,16 @@ from .._array import (
     host_float64,
     host_floats,
 )
-from .._validate import check_int, check_positive, check_rng, check_sample_pair
+from .._validate import (
+    argument_hints,
+    check_int,
+    check_positive,
+    check_rng,
+    check_sample_pair,
+    check_weights,
+)
 from ..costs import pairwise_cost_unchecked
+from ..errors import ParameterError
 from ._result import Estimate
 from .resampling import (
     basic_interval,
@@ -278,10 +287,13 @@ def _mmd(
     return Estimate(float(value), ci, method, (n, m), details, p)
 
 
+@argument_hints
 def energy_distance(
     x: Any,
     y: Any,
     *,
+    u_weights: Any = None,
+    v_weights: Any = None,
     n_resamples: int = 0,
     alpha: float = 0.05,
     rng: Any = None,
@@ -292,10 +304,19 @@ def energy_distance(
     .. math::
         \mathcal E = \sqrt{2\,\overline{\|x-y\|} - \overline{\|x-x'\|} - \overline{\|y-y'\|}}
 
+    With weights :math:`a = ` ``u_weights``, :math:`b = ` ``v_weights`` (normalised) the
+    averages are weighted: :math:`\mathcal E^2 = 2\sum_{ij} a_i b_j \|x_i - y_j\|
+    - \sum_{ii'} a_i a_{i'} \|x_i - x_{i'}\| - \sum_{jj'} b_j b_{j'} \|y_j - y_{j'}\|`,
+    the energy distance between the weighted empirical measures; on the line it equals
+    :math:`2\int (F_a - G_b)^2`, SciPy's ``energy_distance(u, v, u_weights, v_weights)``.
+
     Parameters
     ----------
     x, y : array_like, shape (n, d) and (m, d)
         Samples.
+    u_weights, v_weights : array_like, shape (n,) and (m,), optional
+        Non-negative sample weights (normalised; uniform when omitted), as in
+        :func:`scipy.stats.energy_distance`. Not combined with ``n_resamples``.
     n_resamples, alpha, rng, max_matrix_n
         As in :func:`mmd`; the CI is computed for :math:`\mathcal E^2` and square-rooted
         (clipped at 0).
@@ -311,25 +332,51 @@ def energy_distance(
     >>> x, y = np.array([0.0, 1.0, 3.0]), np.array([2.0, 5.0])
     >>> bool(np.isclose(energy_distance(x, y).value, sp_energy(x, y)))
     True
+    >>> w = [1.0, 2.0, 1.0]
+    >>> bool(np.isclose(energy_distance(x, y, u_weights=w).value, sp_energy(x, y, w)))
+    True
     """
     xp, x, y = check_sample_pair(x, y, min_n=1)
     n_resamples = check_int(n_resamples, "n_resamples", min_value=0)
     alpha = check_alpha(alpha)
     max_matrix_n = check_int(max_matrix_n, "max_matrix_n", min_value=8)
     gen = check_rng(rng)
+    weighted = u_weights is not None or v_weights is not None
+    if weighted and n_resamples:
+        raise ParameterError(
+            "`n_resamples` > 0 is not available with `u_weights`/`v_weights` (the "
+            "half-sampling CI and permutation test are for unweighted samples)"
+        )
+    wu = wv = None
+    if weighted:
+        wu = check_weights(u_weights, x.shape[0], "u_weights", xp=xp, dtype=xp.float64, like=x)
+        wv = check_weights(v_weights, y.shape[0], "v_weights", xp=xp, dtype=xp.float64, like=y)
     return _energy(x, y, xp, n_resamples=n_resamples, alpha=alpha, gen=gen,
-                   max_matrix_n=max_matrix_n)
+                   max_matrix_n=max_matrix_n, wu=wu, wv=wv)
 
 
 def _energy(
     x: Any, y: Any, xp: Any, *, n_resamples: int, alpha: float, gen: np.random.Generator,
-    max_matrix_n: int = MAX_MATRIX_N,
+    max_matrix_n: int = MAX_MATRIX_N, wu: Any = None, wv: Any = None,
 ) -> Estimate:
-    """Kernel of :func:`energy_distance` (validated samples and parameters)."""
+    """Kernel of :func:`energy_distance` (validated samples and parameters; ``wu``, ``wv``
+    normalised float64 weights or ``None``, both ``None`` or both given, no resampling)."""
     n, m = x.shape[0], y.shape[0]
     # E^2 is 1-homogeneous (E is 1/2-homogeneous): exact power-of-two rescaling of huge or
     # tiny coordinates, whose squared distances would overflow or underflow.
     x, y, s = device_rescale_pair(x, y, xp, power=2.0)
+    if wu is not None:
+        if x.shape[1] == 1:
+            e2_arr = _energy2_1d(x[:, 0], y[:, 0], xp, wu, wv)
+        else:
+            e2_arr = (2.0 * _weighted_dist_sum(x, y, wu, wv, xp)
+                      - _weighted_dist_sum(x, x, wu, wu, xp)
+                      - _weighted_dist_sum(y, y, wv, wv, xp))
+        e2, scale = host_floats(xp, e2_arr, s)
+        e2 = max(e2, 0.0)
+        value = math.sqrt(e2) * math.sqrt(scale)
+        return Estimate(value, None, "energy distance (weighted V-statistic, Szekely-Rizzo)",
+                        (n, m), {"squared": e2 * scale, "weighted": True}, None)
     if x.shape[1] == 1:  # O((n+m) log(n+m)): 2 * integral (F - G)^2
         e2, scale = host_floats(xp, _energy2_1d(x[:, 0], y[:, 0], xp), s)
         e2 = max(e2, 0.0)
@@ -350,15 +397,44 @@ def _energy(
     return Estimate(value, ci, "energy distance (V-statistic, Szekely-Rizzo)", (n, m), details, p)
 
 
-def _energy2_1d(u: Any, v: Any, xp: Any) -> Any:
-    r"""Squared energy distance on the line, :math:`2\int (F_n - G_m)^2`, by sorting.
+def _weighted_dist_sum(x: Any, y: Any, wx: Any, wy: Any, xp: Any) -> Any:
+    r""":math:`\sum_{ij} w^x_i w^y_j \|x_i - y_j\|` in row blocks (memory O(rows * m)), a 0-d
+    float64 array of ``xp`` (no host read)."""
+    rows = default_chunk_rows(y.shape[0], 8, 32 * 2**20)
+    total = None
+    for sl in chunk_slices(x.shape[0], rows):
+        sq = pairwise_cost_unchecked(x[sl, :], y, xp, metric="sqeuclidean")
+        blk = xp.astype(xp.sqrt(sq), xp.float64)
+        part = xp.sum(xp.sum(blk * wy[None, :], axis=1) * wx[sl])
+        total = part if total is None else total + part
+    return total
 
-    ``xp`` operations only (any backend), in float64; a 0-d array (may be a rounding error
-    below 0: the caller clips)."""
-    u = xp.sort(xp.astype(u, xp.float64))
-    v = xp.sort(xp.astype(v, xp.float64))
+
+def _energy2_1d(u: Any, v: Any, xp: Any, wu: Any = None, wv: Any = None) -> Any:
+    r"""Squared energy distance on the line, :math:`2\int (F - G)^2`, by sorting.
+
+    ``F``, ``G`` are the empirical CDFs, weighted by ``wu``, ``wv`` (normalised float64
+    weights, both given) or uniform (both ``None``). ``xp`` operations only (any backend), in
+    float64; a 0-d array (may be a rounding error below 0: the caller clips)."""
+    u = xp.astype(u, xp.float64)
+    v = xp.astype(v, xp.float64)
+    if wu is None:
+        u = xp.sort(u)
+        v = xp.sort(v)
+    else:
+        ou, ov = xp.argsort(u), xp.argsort(v)
+        u, v = xp.take(u, ou), xp.take(v, ov)
+        zero = xp.zeros((1,), dtype=xp.float64)
+        cu = xp.concat([zero, xp.cumulative_sum(xp.take(wu, ou))])
+        cv = xp.concat([zero, xp.cumulative_sum(xp.take(wv, ov))])
     allv = xp.sort(xp.concat([u, v]))
     deltas = allv[1:] - allv[:-1]
-    fu = xp.astype(xp.searchsorted(u, allv[:-1], side="right"), xp.float64) / u.shape[0]
-    fv = xp.astype(xp.searchsorted(v, allv[:-1], side="right"), xp.float64) / v.shape[0]
+    ku = xp.searchsorted(u, allv[:-1], side="right")
+    kv = xp.searchsorted(v, allv[:-1], side="right")
+    if wu is None:
+        fu = xp.astype(ku, xp.float64) / u.shape[0]
+        fv = xp.astype(kv, xp.float64) / v.shape[0]
+    else:
+        fu = xp.take(cu, ku) / cu[-1]
+        fv = xp.take(cv, kv) / cv[-1]
     return 2.0 * xp.sum((fu - fv) ** 2 * deltas)

@@ -24,10 +24,13 @@ _LAZY = {
     "KRWitness": "divlab.ot.dual",
     "dual_lp": "divlab.ot.dual",
     "wasserstein_1d": "divlab.ot.oned",
+    "wasserstein_1d_plan": "divlab.ot.oned",
+    "MonotonePlan": "divlab.ot.oned",
     "sinkhorn": "divlab.ot.entropic",
     "sinkhorn_divergence": "divlab.ot.entropic",
     "sliced_wasserstein": "divlab.ot.sliced",
     "max_sliced_wasserstein": "divlab.ot.sliced",
+    "SlicedResult": "divlab.ot.sliced",
 }
 
 __all__ = sorted([*_LAZY, "OTResult"])

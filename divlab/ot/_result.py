@@ -43,7 +43,11 @@ def _fmt(v: Any) -> str:
             return f"<lazy {type(v).__module__.split('.')[0]} 0-d array>"
     except TypeError:  # pragma: no cover - not an array
         return repr(v)
-    return f"{float(np.asarray(to_numpy(v))):.6g}"
+    arr = np.asarray(to_numpy(v))
+    if arr.ndim:  # several problems (multi-b): a short summary, never the whole array
+        return (f"[{', '.join(f'{float(t):.6g}' for t in arr.ravel()[:3])}"
+                + (", ...]" if arr.size > 3 else "]") + f" {tuple(arr.shape)}")
+    return f"{float(arr):.6g}"
 
 
 def _shape(a: Any, *, full: bool = True) -> str:

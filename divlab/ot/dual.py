@@ -29,16 +29,18 @@ from .._array import (
     to_numpy,
 )
 from .._validate import (
+    argument_hints,
     check_choice,
     check_cost_matrix,
     check_int,
+    check_matrix_memory,
     check_sample_pair,
     check_weights,
 )
 from ..costs import pairwise_cost_unchecked
 from ..errors import EstimationError, NormalizationError
 from ._result import OTResult, _fmt, _shape, result_number, summary
-from .exact import _W_METRICS, _emd_host, _host_mass, c_transform
+from .exact import _MEMORY_ALTERNATIVES, _W_METRICS, _emd_host, _host_mass, c_transform
 
 __all__ = ["KRWitness", "kr_witness", "dual_lp"]
 
@@ -161,6 +163,7 @@ class KRWitness:
             return self._number(float(wa @ v[:n] - wb @ v[n:]) * self.scale)
 
 
+@argument_hints
 def kr_witness(
     x: Any,
     y: Any,
@@ -169,6 +172,7 @@ def kr_witness(
     b: Any = None,
     metric: str = "euclidean",
     max_iter: int | None = None,
+    max_memory: Any = None,
 ) -> KRWitness:
     r"""Kantorovich–Rubinstein witness: a 1-Lipschitz :math:`\varphi` attaining :math:`W_1`.
 
@@ -193,10 +197,18 @@ def kr_witness(
         Samples of P and Q.
     a, b : array_like, optional
         Sample weights (normalised); uniform when omitted.
-    metric : {"euclidean", "cityblock"}
-        Ground metric (a true metric, as KR duality requires).
+    metric : {"euclidean", "cityblock", "chebyshev", "canberra"}
+        Ground metric (a true metric, as KR duality requires; SciPy ``cdist`` definitions).
     max_iter : int, optional
         Passed to :func:`emd`.
+    max_memory : int or float, optional
+        Bytes the dense problem (``4 n m`` float64 plus the (n + m, m) distances to
+        ``y``) may take; default half the memory available. Above it a
+        :class:`~divlab.errors.MemoryLimitError` names the alternatives before anything is
+        allocated.
+
+    Coordinates of any magnitude (``1e-300`` to ``1e300``) work: they are rescaled by a
+    power of two, and the costs are brought to unit scale inside the exact solver.
 
     Returns
     -------
@@ -208,6 +220,10 @@ def kr_witness(
     ------
     EstimationError
         If the exact solve did not converge (no certified witness).
+    MemoryLimitError
+        The dense problem would exceed ``max_memory``.
+    ParameterError
+        A SciPy/POT argument name (``numItermax``, ...) names divlab's.
 
     Examples
     --------
@@ -225,6 +241,9 @@ def kr_witness(
     dtype = x.dtype
     wa = check_weights(a, n, "a", xp=xp, dtype=dtype, like=x)
     wb = check_weights(b, m, "b", xp=xp, dtype=dtype, like=y)
+    check_matrix_memory(n + m, m, 8, what="exact OT (`kr_witness`): the cost matrix, the plan "
+                        "and the distances to `y`", alternatives=_MEMORY_ALTERNATIVES,
+                        max_memory=max_memory, copies=3)
     # Potentials are computed on the host in float64 (one round trip).
     xn = np.asarray(to_numpy(x), dtype=np.float64)
     yn = np.asarray(to_numpy(y), dtype=np.float64)
@@ -237,7 +256,7 @@ def kr_witness(
     cost = np.asarray(pairwise_cost_unchecked(xs, ys, npx, metric=metric))
     res = _emd_host(np.asarray(to_numpy(wa), dtype=np.float64),
                     np.asarray(to_numpy(wb), dtype=np.float64), cost, max_iter=max_iter,
-                    stacklevel=3)
+                    stacklevel=4)
     if not res.converged:
         raise EstimationError(
             "the exact W1 problem did not converge, so no certified KR witness exists; "
@@ -259,6 +278,7 @@ def kr_witness(
     )
 
 
+@argument_hints
 def dual_lp(a: Any, b: Any, cost: Any) -> OTResult:
     r"""Solve the Kantorovich dual linear program independently with HiGHS.
 

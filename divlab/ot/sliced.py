@@ -19,23 +19,37 @@ the device (:func:`divlab._array.device_rescale_pair`, exactly 1 for ordinary da
 :func:`sliced_wasserstein` reads no value back to the host: it runs lazily (Dask), on the GPU
 and under PyTorch autograd (gradients with respect to the samples and the weights).
 Unequal-size unweighted samples are paired on the exact quantile grid of
-:func:`divlab.ot.oned.uniform_quantile_grid` (data-independent, built once on the host).
+:func:`divlab.ot.oned.uniform_quantile_grid` (data-independent, built once on the host); the
+batched 1-D formula itself lives in :mod:`divlab.ot.oned`. User-given directions
+(``projections=``) replace the random draw, and ``return_projections=True`` gives the
+per-direction :math:`W_p^p` (:class:`SlicedResult`), as POT's ``log=True`` does.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 
 from .._array import as_result, device_rescale_pair, from_numpy, scalar, to_numpy
-from .._validate import check_int, check_positive, check_rng, check_sample_pair, check_weights
-from ..errors import ParameterError
-from .oned import uniform_quantile_grid
+from .._validate import (
+    argument_hints,
+    as_float_array,
+    check_bool,
+    check_finite,
+    check_int,
+    check_positive,
+    check_rng,
+    check_sample_pair,
+    check_weights,
+)
+from ..errors import ParameterError, ShapeMismatchError
+from .oned import _batched_wpp
 
-__all__ = ["sliced_wasserstein", "max_sliced_wasserstein"]
+__all__ = ["sliced_wasserstein", "max_sliced_wasserstein", "SlicedResult"]
 
 #: Bytes of temporaries allowed per chunk of projections (default ``chunk_size``).
 _CHUNK_BUDGET = 64 * 2**20
@@ -80,76 +94,6 @@ def _pow_abs(z: Any, p: float, xp: ModuleType) -> Any:
     return az**p
 
 
-def _sorted_with_weights(px: Any, w: Any, xp: ModuleType) -> tuple[Any, Any, Any]:
-    """Sort rows of ``px`` (k, n); return sorted values, cumulative weights and the order."""
-    order = xp.argsort(px, axis=1, stable=False)
-    sx = xp.take_along_axis(px, order, axis=1)
-    wx = xp.take(w, xp.reshape(order, (-1,)), axis=0)
-    cw = xp.cumulative_sum(xp.reshape(wx, order.shape), axis=1)
-    return sx, cw, order
-
-
-def _quantile_merge(
-    px: Any, py: Any, wa: Any, wb: Any, p: float, xp: ModuleType
-) -> tuple[Any, tuple[Any, ...]]:
-    r"""Batched 1-D :math:`W_p^p` between weighted samples, one row per projection.
-
-    Merges the two quantile functions: on each interval between consecutive cumulative
-    weights (of either measure), both quantile functions are constant, so
-    :math:`W_p^p = \sum_l \Delta_l |Q_x(t_l) - Q_y(t_l)|^p`.
-    Returns the costs (k,) and the pieces needed for a gradient.
-    """
-    n, m = px.shape[1], py.shape[1]
-    sx, cx, ox = _sorted_with_weights(px, wa, xp)
-    sy, cy, oy = _sorted_with_weights(py, wb, xp)
-    allc = xp.concat([cx, cy], axis=1)
-    order = xp.argsort(allc, axis=1, stable=True)
-    t = xp.take_along_axis(allc, order, axis=1)
-    t = xp.minimum(t, xp.ones_like(t))
-    prev = xp.concat([xp.zeros_like(t[:, :1]), t[:, :-1]], axis=1)
-    delta = xp.maximum(t - prev, xp.zeros_like(t))
-    isx = xp.astype(order < n, xp.int64)
-    ix = xp.clip(xp.cumulative_sum(isx, axis=1) - isx, 0, n - 1)
-    isy = 1 - isx
-    iy = xp.clip(xp.cumulative_sum(isy, axis=1) - isy, 0, m - 1)
-    r = xp.take_along_axis(sx, ix, axis=1) - xp.take_along_axis(sy, iy, axis=1)
-    cost = xp.sum(delta * _pow_abs(r, p, xp), axis=1)
-    return cost, (delta, r, ox, oy, ix, iy)
-
-
-def _batched_wpp(
-    px: Any, py: Any, wa: Any, wb: Any, p: float, xp: ModuleType, need_order: bool = False
-) -> tuple[Any, tuple[Any, ...]]:
-    """:math:`W_p^p` per row of the projections ``px`` (k, n), ``py`` (k, m).
-
-    With ``need_order`` the sort permutations are returned too (for the gradient).
-    """
-    n, m = px.shape[1], py.shape[1]
-    if wa is None and wb is None and not need_order:
-        # uniform weights: the merged breakpoints i/n, j/m do not depend on the data
-        # stable=False: NumPy's vectorised quicksort (the array-API default is a stable sort)
-        sx, sy = xp.sort(px, axis=1, stable=False), xp.sort(py, axis=1, stable=False)
-        if n == m:
-            return xp.mean(_pow_abs(sx - sy, p, xp), axis=1), ()
-        dk, ix, iy = uniform_quantile_grid(n, m)
-        r = xp.take(sx, from_numpy(ix, xp, like=px), axis=1) - xp.take(
-            sy, from_numpy(iy, xp, like=py), axis=1
-        )
-        w = xp.astype(from_numpy(dk, xp, like=px), px.dtype) / (float(n) * float(m))
-        return xp.sum(w[None, :] * _pow_abs(r, p, xp), axis=1), ()
-    if wa is None and wb is None and n == m:
-        ox = xp.argsort(px, axis=1, stable=False)
-        oy = xp.argsort(py, axis=1, stable=False)
-        r = xp.take_along_axis(px, ox, axis=1) - xp.take_along_axis(py, oy, axis=1)
-        return xp.mean(_pow_abs(r, p, xp), axis=1), (None, r, ox, oy, None, None)
-    dtype = px.dtype
-    if wa is None:
-        wa = xp.ones((px.shape[1],), dtype=dtype) / px.shape[1]
-    if wb is None:
-        wb = xp.ones((py.shape[1],), dtype=dtype) / py.shape[1]
-    return _quantile_merge(px, py, wa, wb, p, xp)
-
-
 def _prepare(
     x: Any, y: Any, a: Any, b: Any, n_projections: Any, p: Any, chunk_size: Any
 ) -> tuple[ModuleType, Any, Any, Any, Any, int, float, int]:
@@ -181,6 +125,56 @@ def _projected_costs(
     return xp.concat(out, axis=0) if len(out) > 1 else out[0]
 
 
+def _user_directions(projections: Any, d: int) -> np.ndarray:
+    """Validate user-given directions (k, d) and return them normalised (host float64)."""
+    th = as_float_array(projections, "projections")
+    check_finite(th, "projections")
+    th = np.asarray(to_numpy(th), dtype=np.float64)
+    if th.ndim == 1 and th.shape[0] == d:
+        th = th[None, :]
+    if th.ndim != 2 or th.shape[1] != d or th.shape[0] == 0:
+        hint = (" (POT's `projections` has shape (d, n_projections): pass its transpose)"
+                if th.ndim == 2 and th.shape[0] == d else "")
+        raise ShapeMismatchError(
+            f"`projections` must have shape (n_projections, {d}) (one direction per row), "
+            f"got {tuple(th.shape)}{hint}"
+        )
+    norms = np.linalg.norm(th, axis=1, keepdims=True)
+    zero = np.flatnonzero(norms[:, 0] == 0)
+    if zero.size:
+        raise ParameterError(
+            f"`projections` row {int(zero[0])} is zero: a direction must have a positive norm"
+        )
+    return th / norms
+
+
+@dataclass(frozen=True, repr=False)
+class SlicedResult:
+    r"""Sliced Wasserstein distance with its per-direction values.
+
+    Attributes
+    ----------
+    value : numpy scalar or 0-d array
+        :math:`SW_p` (what :func:`sliced_wasserstein` returns by default).
+    costs : array, shape (K,)
+        :math:`W_p^p(\theta_k\#\mu, \theta_k\#\nu)` along each direction (POT's
+        ``log["projected_emds"]``); ``value = mean(costs) ** (1/p)``. Array of the input
+        namespace (NumPy for NumPy input).
+    directions : ndarray, shape (K, d)
+        The unit directions used (host float64; POT's ``log["projections"]`` is the
+        transpose).
+    """
+
+    value: Any
+    costs: Any
+    directions: np.ndarray
+
+    def __repr__(self) -> str:
+        return (f"SlicedResult(value={float(to_numpy(self.value)):.6g}, "
+                f"n_projections={self.directions.shape[0]}, d={self.directions.shape[1]})")
+
+
+@argument_hints
 def sliced_wasserstein(
     x: Any,
     y: Any,
@@ -191,6 +185,8 @@ def sliced_wasserstein(
     b: Any = None,
     rng: Any = None,
     chunk_size: int | None = None,
+    projections: Any = None,
+    return_projections: bool = False,
 ) -> Any:
     r"""Monte-Carlo sliced Wasserstein distance :math:`SW_p` between two point clouds.
 
@@ -204,39 +200,50 @@ def sliced_wasserstein(
     projections (equal-size uniform samples: sort and pair; otherwise a merge of the two
     quantile functions). This is the quantity POT's ``ot.sliced_wasserstein_distance``
     returns (same :math:`(\cdot)^{1/p}` convention); given the same directions
-    (``projections=theta.T`` in POT) the two agree to rounding. Because every projection is
-    1-Lipschitz, :math:`SW_p \le W_p`; in one dimension :math:`SW_p = W_p` exactly.
+    (``projections=theta`` here, ``projections=theta.T`` in POT) the two agree to
+    rounding. Because every projection is 1-Lipschitz, :math:`SW_p \le W_p`; in one
+    dimension :math:`SW_p = W_p` exactly.
 
     Parameters
     ----------
     x, y : array_like, shape (n, d) and (m, d), or 1-D
         Samples (1-D arrays are points on the line).
     n_projections : int
-        Number :math:`K \ge 1` of random directions.
+        Number :math:`K \ge 1` of random directions (ignored with ``projections``).
     p : float
         Order :math:`p \ge 1`.
     a, b : array_like, optional
         Sample weights (normalised; ``None`` means uniform).
     rng : None, int or numpy.random.Generator
         Seed of the directions, drawn on the host in float64 (same seed, same result on
-        every backend).
+        every backend); ignored with ``projections``.
     chunk_size : int, optional
         Projections processed at once (peak memory :math:`O((n + m)\cdot` ``chunk_size``
         :math:`)`); by default chosen so temporaries stay near 64 MiB (at least 8 projections).
+    projections : array_like, shape (K, d), optional
+        User-given directions, one per row (normalised here; a zero row raises). They are
+        constants: copied to the host once and moved to the data's device per chunk.
+    return_projections : bool, default False
+        Return a :class:`SlicedResult` (value, per-direction :math:`W_p^p`, directions)
+        instead of the value alone.
 
     Returns
     -------
-    numpy scalar or 0-d array
+    numpy scalar or 0-d array, or SlicedResult
         :math:`SW_p`: a NumPy scalar of the float dtype of ``x`` for NumPy input (float32
         stays float32), else a 0-d array of its namespace and device. Differentiable under
-        PyTorch autograd (the directions are constants).
+        PyTorch autograd (the directions are constants). With ``return_projections``, a
+        :class:`SlicedResult` whose ``value`` is that number.
 
     Raises
     ------
     ParameterError
-        ``n_projections < 1``, ``p < 1``, bad ``chunk_size`` or ``rng``.
+        ``n_projections < 1``, ``p < 1``, bad ``chunk_size`` or ``rng``, a zero row of
+        ``projections``.
+    ShapeMismatchError
+        ``projections`` not of shape (K, d).
     InputError
-        Invalid samples (NaN, inf, empty, different dimensions) or weights.
+        Invalid samples (NaN, inf, empty, different dimensions), weights or directions.
 
     Examples
     --------
@@ -245,10 +252,25 @@ def sliced_wasserstein(
     >>> x = np.array([[0.0, 0.0], [1.0, 0.0]])
     >>> float(sliced_wasserstein(x, x + [3.0, 4.0], n_projections=200, p=1, rng=0)) < 5.0
     True
+    >>> res = sliced_wasserstein(x, x + [3.0, 4.0], projections=[[3.0, 4.0], [0.0, 2.0]],
+    ...                          p=1, return_projections=True)
+    >>> res.costs.tolist(), float(res.value)
+    ([5.0, 4.0], 4.5)
     """
-    xp, x, y, wa, wb, k, p, chunk = _prepare(x, y, a, b, n_projections, p, chunk_size)
-    theta = _directions(x.shape[1], k, rng)
-    return as_result(_sliced_wasserstein_kernel(x, y, wa, wb, theta, p, chunk, xp), xp)
+    return_projections = check_bool(return_projections, "return_projections")
+    if projections is None:
+        xp, x, y, wa, wb, k, p, chunk = _prepare(x, y, a, b, n_projections, p, chunk_size)
+        theta = _directions(x.shape[1], k, rng)
+    else:
+        xp, x, y, wa, wb, k, p, chunk = _prepare(x, y, a, b, 1, p, chunk_size)
+        theta = _user_directions(projections, x.shape[1])
+        if chunk_size is None:
+            chunk = _default_chunk(x.shape[0], y.shape[0], theta.shape[0],
+                                   wa is not None or wb is not None)
+    if not return_projections:
+        return as_result(_sliced_wasserstein_kernel(x, y, wa, wb, theta, p, chunk, xp), xp)
+    value, costs = _sliced_parts(x, y, wa, wb, theta, p, chunk, xp)
+    return SlicedResult(as_result(value, xp), as_result(costs, xp), theta)
 
 
 def _default_chunk(n: int, m: int, n_projections: int, weighted: bool) -> int:
@@ -264,11 +286,21 @@ def _sliced_wasserstein_kernel(
     :func:`_prepare` (``None``: uniform), host directions ``theta`` (K, d) from
     :func:`_directions`, validated ``p`` and ``chunk``. A 0-d array of ``xp``; internal
     callers (the sample estimators) call this."""
+    return _sliced_parts(x, y, wa, wb, theta, p, chunk, xp)[0]
+
+
+def _sliced_parts(
+    x: Any, y: Any, wa: Any, wb: Any, theta: np.ndarray, p: float, chunk: int, xp: ModuleType
+) -> tuple[Any, Any]:
+    """``(SW_p, costs)``: the value (0-d) and :math:`W_p^p` per direction (K,), both in the
+    units of the data."""
     x, y, scale = device_rescale_pair(x, y, xp, power=p)
     costs = _projected_costs(x, y, wa, wb, theta, p, chunk, xp)
     mean = xp.mean(costs)
     mean = xp.maximum(mean, xp.zeros_like(mean))
-    return _unscale(mean ** (1.0 / p) if p != 1 else mean, scale)
+    with np.errstate(over="ignore"):  # exact powers of two; beyond the float range: inf
+        scaled = costs * scale**p if p != 1 else costs * scale
+    return _unscale(mean ** (1.0 / p) if p != 1 else mean, scale), scaled
 
 
 def _gradient(
@@ -293,6 +325,7 @@ def _gradient(
     return scalar(cost[0]), np.asarray(to_numpy(grad), dtype=np.float64)
 
 
+@argument_hints
 def max_sliced_wasserstein(
     x: Any,
     y: Any,
