@@ -50,7 +50,6 @@ __all__ = [
     "scalar",
     "pow2_scale",
     "coordinate_scale",
-    "rescale_pair",
     "as_result",
     "is_lazy",
     "device_pow2_scale",
@@ -267,15 +266,6 @@ def coordinate_scale(smax: float, dtype: Any, xp: ModuleType, *, power: float = 
     return pow2_scale(smax)
 
 
-def rescale_pair(x: Any, y: Any, xp: ModuleType, *, power: float = 1.0) -> tuple[Any, Any, float]:
-    """``(x / s, y / s, s)`` with ``s`` from :func:`coordinate_scale` (one host sync)."""
-    smax = scalar(xp.maximum(xp.max(xp.abs(x)), xp.max(xp.abs(y))))
-    s = coordinate_scale(smax, x.dtype, xp, power=power)
-    if s != 1.0:
-        x, y = x / s, y / s
-    return x, y, s
-
-
 def chunk_slices(n: int, chunk: int) -> Iterator[slice]:
     """Yield consecutive slices of length ``chunk`` covering ``range(n)``."""
     chunk = max(1, int(chunk))
@@ -286,11 +276,6 @@ def chunk_slices(n: int, chunk: int) -> Iterator[slice]:
 def default_chunk_rows(n_cols: int, itemsize: int = 8, budget_bytes: int = 64 * 2**20) -> int:
     """Rows per chunk so that a ``(rows, n_cols)`` temporary stays under ``budget_bytes``."""
     return max(1, budget_bytes // max(1, n_cols * itemsize))
-
-
-def log_finfo_tiny(dtype: Any, xp: ModuleType) -> float:
-    """``log`` of the smallest positive normal number of ``dtype``."""
-    return math.log(float(xp.finfo(dtype).tiny))
 
 
 def piecewise(p: Any, q: Any, xp: ModuleType, key: Any, main: Any, cases: Any) -> Any:
@@ -582,7 +567,7 @@ def pow2_floor(v: Any, xp: ModuleType) -> Any:
 
 def device_rescale_pair(x: Any, y: Any, xp: ModuleType, *, power: float = 1.0
                         ) -> tuple[Any, Any, Any]:
-    """:func:`rescale_pair` without the host read: ``(x / s, y / s, s)``, ``s`` a 0-d array.
+    """Exact power-of-two rescaling of a pair, no host read: ``(x / s, y / s, s)``, ``s`` 0-d.
 
     ``s`` is :func:`device_pow2_scale` of ``max(max|x|, max|y|)``: exactly ``1`` for ordinary
     data (bit-identical results), else a power of two (the divisions are exact), so that

@@ -55,9 +55,7 @@ __all__ = [
     "check_finite",
     "check_nonnegative",
     "check_not_empty",
-    "check_same_shape",
     "check_probability",
-    "check_probability_pair",
     "check_samples",
     "check_sample_pair",
     "check_weights",
@@ -168,15 +166,6 @@ def check_nonnegative(x: Any, name: str, xp: ModuleType | None = None) -> None:
         )
 
 
-def check_same_shape(a: Any, b: Any, names: tuple[str, str] = ("p", "q")) -> None:
-    """Raise :class:`ShapeMismatchError` showing both shapes if they differ."""
-    if tuple(a.shape) != tuple(b.shape):
-        raise ShapeMismatchError(
-            f"`{names[0]}` and `{names[1]}` must have the same shape, "
-            f"got {tuple(a.shape)} and {tuple(b.shape)}"
-        )
-
-
 def check_axis(axis: int, ndim: int, name: str = "axis") -> int:
     """Normalise ``axis`` to ``0 <= axis < ndim`` or raise :class:`ParameterError`."""
     if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
@@ -246,32 +235,6 @@ def check_probability(
             f"{err:.3g}); pass normalize=True to rescale"
         )
     return p
-
-
-def check_probability_pair(
-    p: Any,
-    q: Any,
-    *,
-    axis: int = -1,
-    normalize: bool = False,
-    names: tuple[str, str] = ("p", "q"),
-) -> tuple[ModuleType, Any, Any]:
-    """Validate two probability arrays of the same shape; return ``(xp, p, q)``.
-
-    The common dtype is float32 only if both are float32 (or float16), else float64.
-    """
-    xp = array_namespace(p, q)
-    rtol_p = max(NORMALIZATION_RTOL, _storage_eps(p))
-    rtol_q = max(NORMALIZATION_RTOL, _storage_eps(q))
-    p = as_float_array(p, names[0], xp)
-    q = as_float_array(q, names[1], xp)
-    check_same_shape(p, q, names)
-    p = check_probability(p, names[0], xp=xp, axis=axis, normalize=normalize, rtol=rtol_p)
-    q = check_probability(q, names[1], xp=xp, axis=axis, normalize=normalize, rtol=rtol_q)
-    if p.dtype != q.dtype:
-        p = xp.astype(p, xp.float64)
-        q = xp.astype(q, xp.float64)
-    return xp, p, q
 
 
 def check_broadcastable(a: Any, b: Any, names: tuple[str, str] = ("p", "q")) -> tuple[int, ...]:
@@ -751,9 +714,7 @@ def check_matrix_memory(
         limit = int(MEMORY_FRACTION * avail)
         where = "half the memory available"
     else:
-        limit = int(check_positive(max_memory, "max_memory", allow_inf=True)
-                    if not (isinstance(max_memory, float) and math.isinf(max_memory))
-                    else math.inf)
+        limit = check_positive(max_memory, "max_memory", allow_inf=True)  # inf: no limit
         where = "the limit"
     if need <= limit:
         return

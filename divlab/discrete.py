@@ -33,15 +33,9 @@ from typing import Any
 
 import numpy as np
 
-from ._array import array_namespace, as_result, logsumexp, pair_reduce
-from ._validate import (
-    broadcast_probability_pair,
-    check_bool,
-    probability_pair_problem,
-    settle,
-)
+from ._array import logsumexp
 from .errors import ParameterError
-from .fdiv.engine import divergence, log_base
+from .fdiv.engine import divergence, log_base, reduce_door
 from .fdiv.entries import (
     JEFFREYS,
     JS,
@@ -101,25 +95,18 @@ def _sqrt(rows: Any, xp: ModuleType) -> Any:
     return xp.sqrt(rows)
 
 
+def _clamp0(parts: tuple[Any, ...], xp: ModuleType) -> Any:
+    return xp.where(parts[0] < 0, xp.zeros_like(parts[0]), parts[0])  # each is >= 0
+
+
 def _rows(
     p: Any, q: Any, axis: Any, keepdims: Any, base: Any, normalize: Any, block: Any,
     *, additive: bool = True, names: tuple[str, str] = ("p", "q"),
 ) -> Any:
     """The door of a quantity that is not an f-divergence (cross-entropy, Renyi, entropy):
-    ``block(p, q, xp, positive) -> (row values,)`` on validated-later ``(rows, n)`` arrays."""
-    scale = log_base(base)
-    keepdims = check_bool(keepdims, "keepdims")
-    normalize = check_bool(normalize, "normalize")
-    xp = array_namespace(p, q)
-    pair = broadcast_probability_pair(p, q, axis=axis, normalize=normalize, names=names, xp=xp)
-    parts, stats = pair_reduce(pair.p2, pair.q2, xp, block, additive=additive)
-    rows = xp.where(parts[0] < 0, xp.zeros_like(parts[0]), parts[0])  # each is >= 0
-    total = pair.finish(rows, keepdims=keepdims, scale=scale)
-    total = settle(
-        total, pair.ok(stats), xp, lambda: probability_pair_problem(pair),
-        lambda: pair.problem_code(stats), names,
-    )
-    return as_result(total, xp)
+    ``block(p, q, xp, positive) -> (row values,)``, clamped at 0."""
+    return reduce_door(p, q, block, _clamp0, axis=axis, keepdims=keepdims, base=base,
+                       normalize=normalize, names=names, additive=additive)
 
 
 def kl(

@@ -110,7 +110,7 @@ def test_check_probability_contract():
         V.check_probability([0.5, 0.6])
     np.testing.assert_allclose(V.check_probability([1e308, 1e308], normalize=True), [0.5, 0.5])
     with pytest.raises(ShapeMismatchError, match=r"\(3,\) and \(2,\)"):
-        V.check_probability_pair([1 / 3] * 3, [0.5, 0.5])
+        V.check_broadcastable(np.ones(3), np.ones(2))
     with pytest.raises(ParameterError, match="`axis`"):
         V.check_probability([0.5, 0.5], axis=3)
 
@@ -162,3 +162,14 @@ def test_scalar_checks_reject_strings_accept_0d_arrays():
     assert V.check_positive(np.float32(0.5), "epsilon") == 0.5
     assert V.check_positive(np.asarray(2.0), "epsilon") == 2.0
     assert V.check_positive(xps.asarray(3.0), "epsilon") == 3.0
+
+
+def test_memory_guard_limits():
+    from divlab.errors import MemoryLimitError
+
+    V.check_matrix_memory(10**6, 10**6, 8, what="m", alternatives="-", max_memory=float("inf"))
+    with pytest.raises(MemoryLimitError, match=r"7\.45 GiB .*online=True"):
+        V.check_matrix_memory(10**5, 10**4, 8, what="m", alternatives="online=True",
+                              max_memory=2**30)
+    with pytest.raises(ParameterError, match="`max_memory`"):
+        V.check_matrix_memory(10, 10, 8, what="m", alternatives="-", max_memory=-1)

@@ -25,8 +25,6 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-from .._array import from_numpy
-
 __all__ = ["FGANObjective", "resolve_fdivergence"]
 
 
@@ -84,8 +82,3 @@ class FGANObjective:
         gp = self.activation_derivative(v_p, xp) / v_p.shape[0]
         gq = -self.conjugate_activation_derivative(v_q, xp) / v_q.shape[0]
         return val, gp, gq
-
-
-def as_backend(a: Any, xp: ModuleType, like: Any) -> Any:
-    """Host array -> ``xp`` array on ``like``'s device and dtype."""
-    return from_numpy(a, xp, like=like, dtype=like.dtype)

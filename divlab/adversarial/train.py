@@ -276,10 +276,6 @@ def _progress_bar(progress: bool, total: int, desc: str):
     return tqdm(total=total, desc=desc, leave=False)
 
 
-def _finite(v: Any) -> bool:
-    return bool(np.isfinite(float(to_numpy(v))))
-
-
 def _diverged(step: int, what: str, lr: float) -> EstimationError:
     return EstimationError(
         f"critic training diverged at step {step} (non-finite {what}); lower the learning "

@@ -39,7 +39,7 @@ from ..errors import ParameterError
 from .record import FDivergence
 from .terms import Terms
 
-__all__ = ["divergence", "divergence_kernel", "log_base", "record_terms", "bounds"]
+__all__ = ["divergence", "divergence_kernel", "reduce_door", "log_base", "record_terms", "bounds"]
 
 
 def log_base(base: Any) -> float | None:
@@ -113,8 +113,8 @@ def _one_sided(
     """The terms where one side is 0 (``mask``): the record's own one-sided terms if it has
     them, else ``x * limit`` (``limit`` itself if infinite); 0 elsewhere."""
     zero = xp.zeros_like(x)
-    own = terms.one_sided(xp.where(mask, x, xp.ones_like(x)), xp, p_is_zero=p_is_zero)
-    if own is not None:
+    if (terms.p_zero if p_is_zero else terms.q_zero) is not None:
+        own = terms.one_sided(xp.where(mask, x, xp.ones_like(x)), xp, p_is_zero=p_is_zero)
         return xp.where(mask, own, zero)
     if math.isfinite(limit):
         return xp.where(mask, x * limit, zero)
@@ -143,6 +143,42 @@ def divergence_kernel(fd: FDivergence, p: Any, q: Any, xp: ModuleType) -> Any:
     return _finish_rows(fd, parts, xp)
 
 
+def reduce_door(
+    p: Any,
+    q: Any,
+    block: Any,
+    finish_rows: Any,
+    *,
+    axis: Any = -1,
+    keepdims: Any = False,
+    base: Any = None,
+    normalize: Any = False,
+    names: tuple[str, str] = ("p", "q"),
+    additive: bool = True,
+    transform: Any = None,
+) -> Any:
+    """The public door of every row reduction over two probability arrays.
+
+    Validates the options and the structure, broadcasts, runs ``block`` through
+    :func:`divlab._array.pair_reduce`, maps the row parts to float64 row values with
+    ``finish_rows(parts, xp)``, changes the base, applies ``transform(rows, xp)`` (still in
+    float64), casts, and settles the deferred input check (see module doc).
+    """
+    scale = log_base(base)
+    keepdims = check_bool(keepdims, "keepdims")
+    normalize = check_bool(normalize, "normalize")
+    xp = array_namespace(p, q)
+    pair = broadcast_probability_pair(p, q, axis=axis, normalize=normalize, names=names, xp=xp)
+    parts, stats = pair_reduce(pair.p2, pair.q2, xp, block, additive=additive)
+    rows = finish_rows(parts, xp)
+    total = pair.finish(rows, keepdims=keepdims, scale=scale, transform=transform)
+    total = settle(
+        total, pair.ok(stats), xp, lambda: probability_pair_problem(pair),
+        lambda: pair.problem_code(stats), names,
+    )
+    return as_result(total, xp)
+
+
 def divergence(
     fd: FDivergence,
     p: Any,
@@ -161,17 +197,8 @@ def divergence(
     before the cast to the output dtype: :func:`divlab.js_distance` takes its square root
     there, so float32 results are the rounded square root, not the root of a rounded value.
     """
-    scale = log_base(base)
-    keepdims = check_bool(keepdims, "keepdims")
-    normalize = check_bool(normalize, "normalize")
-    xp = array_namespace(p, q)
-    pair = broadcast_probability_pair(p, q, axis=axis, normalize=normalize, names=names, xp=xp)
-    parts, stats = pair_reduce(pair.p2, pair.q2, xp, _row_block(fd))
-    vals = _finish_rows(fd, parts, xp)
-    ok = pair.ok(stats)
-    total = pair.finish(vals, keepdims=keepdims, scale=scale, transform=transform)
-    total = settle(
-        total, ok, xp, lambda: probability_pair_problem(pair),
-        lambda: pair.problem_code(stats), names,
+    return reduce_door(
+        p, q, _row_block(fd), lambda parts, xp: _finish_rows(fd, parts, xp),
+        axis=axis, keepdims=keepdims, base=base, normalize=normalize, names=names,
+        transform=transform,
     )
-    return as_result(total, xp)
