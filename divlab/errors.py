@@ -27,6 +27,7 @@ __all__ = [
     "EstimationError",
     "NotPositiveDefiniteError",
     "MemoryLimitError",
+    "CompareInterrupted",
 ]
 
 
@@ -97,3 +98,14 @@ class ConvergenceWarning(DivlabWarning):
     The message states the achieved error and the option to change (``max_iter``,
     ``tol``, ``epsilon``); the returned result has ``converged=False``.
     """
+
+
+class CompareInterrupted(KeyboardInterrupt):
+    """Ctrl-C during :func:`divlab.compare`: ``report`` holds the rows already finished.
+
+    A subclass of :class:`KeyboardInterrupt`, so code that does not know it still stops.
+    """
+
+    def __init__(self, report: object) -> None:
+        super().__init__("interrupted; the metrics finished so far are in `report`")
+        self.report = report

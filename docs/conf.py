@@ -62,6 +62,8 @@ extensions = [
     "toc_order",
     "bench_tables",
     "api_entries",
+    "metric_table",
+    "run_output",
 ]
 
 source_suffix = {".rst": "restructuredtext"}

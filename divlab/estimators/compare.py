@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import math
 import time
+import warnings
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from .._array import array_namespace, to_numpy
 from .._validate import check_bool, check_int, check_rng, check_sample_pair
-from ..errors import EstimationError, ParameterError
+from ..errors import (
+    CompareInterrupted,
+    DivlabWarning,
+    EstimationError,
+    ParameterError,
+    ShapeMismatchError,
+)
 from ._progress import Progress, progress_enabled
 from ._report import CompareReport, CompareRow
 from ._result import Estimate
 from .kernel import _energy, _mmd
 from .knn import DEFAULT_K_JS, DEFAULT_K_KL, _knn_js, _knn_kl
+from .metrics import METRIC_TABLE, Metric, default_metrics
 from .plugin import DEFAULT_SMOOTHING, _plugin, is_categorical
 from .resampling import check_alpha
 from .transport import (
@@ -27,45 +37,115 @@ from .transport import (
 
 __all__ = ["compare", "METRICS", "DEFAULT_METRICS", "DEFAULT_METRICS_CATEGORICAL"]
 
-#: Every metric name :func:`compare` understands, with a one-line description.
-METRICS: dict[str, str] = {
-    "kl": "Kullback-Leibler divergence KL(P||Q), nats",
-    "js": "Jensen-Shannon divergence (<= log 2), nats",
-    "w1": "Wasserstein-1 distance, Euclidean ground metric",
-    "w2": "Wasserstein-2 distance, Euclidean ground metric",
-    "sliced_w1": "sliced Wasserstein-1 distance (random directions)",
-    "sliced_w2": "sliced Wasserstein-2 distance (random directions)",
-    "mmd": "squared maximum mean discrepancy, Gaussian kernel, median-heuristic bandwidth",
-    "energy": "energy distance (SciPy convention)",
-}
+#: Every metric name :func:`compare` understands, with a one-line description
+#: (derived from :data:`~divlab.estimators.metrics.METRIC_TABLE`).
+METRICS: dict[str, str] = {name: m.description for name, m in METRIC_TABLE.items()}
 #: Metrics computed when ``metrics=None`` for continuous data.
-DEFAULT_METRICS = ("kl", "js", "w1", "sliced_w2", "mmd", "energy")
+DEFAULT_METRICS = default_metrics("continuous")
 #: Metrics computed when ``metrics=None`` for categorical data.
-DEFAULT_METRICS_CATEGORICAL = ("kl", "js", "w1", "mmd", "energy")
+DEFAULT_METRICS_CATEGORICAL = default_metrics("categorical")
 
 #: ``compare`` evaluates MMD and the energy distance (O(n m) cost) on at most this many
 #: points per sample (a random subsample beyond; 1-D energy distance is O(n log n): no limit).
-MAX_KERNEL_N = 10_000
+MAX_KERNEL_N = METRIC_TABLE["mmd"].max_n
+
+#: Pooled per-column standard deviations that differ by more than this factor make
+#: ``compare`` warn that W, MMD and the energy distance are dominated by the widest columns.
+SCALE_RATIO_WARN = 100.0
 
 
-def _parse_metrics(metrics: Any, categorical: bool) -> list[str]:
+def _parse_metrics(metrics: Any, kind: str) -> list[str]:
     if metrics is None:
-        return list(DEFAULT_METRICS_CATEGORICAL if categorical else DEFAULT_METRICS)
+        return list(default_metrics(kind))
     if isinstance(metrics, str):
-        metrics = [s for s in (t.strip() for t in metrics.split(",")) if s]
+        metrics = [metrics]
     try:
-        names = [str(m).strip().lower().replace("-", "_") for m in metrics]
+        items = list(metrics)
     except TypeError:
         raise ParameterError(f"`metrics` must be a list of names, got {metrics!r}") from None
+    names = []
+    for item in items:
+        if not isinstance(item, str):
+            raise ParameterError(f"`metrics` must be a list of names, got {metrics!r}")
+        names += [t.strip().lower().replace("-", "_") for t in item.split(",") if t.strip()]
     if not names:
-        raise ParameterError("`metrics` is empty; choose from " + ", ".join(METRICS))
-    bad = [m for m in names if m not in METRICS]
+        raise ParameterError("`metrics` is empty; choose from " + ", ".join(METRIC_TABLE))
+    bad = [m for m in names if m not in METRIC_TABLE]
     if bad:
         raise ParameterError(
             f"`metrics`: unknown metric(s) {', '.join(repr(b) for b in bad)}; "
-            f"choose from {', '.join(METRICS)}"
+            f"choose from {', '.join(METRIC_TABLE)}"
         )
+    wrong_kind = [m for m in names if not METRIC_TABLE[m].applies_to(kind)]
+    if wrong_kind:
+        raise ParameterError(f"`metrics`: {', '.join(wrong_kind)} cannot be estimated on {kind} "
+                             "data")
     return list(dict.fromkeys(names))  # drop repeats, keep order
+
+
+def _table_columns(obj: Any) -> tuple[Any, list[str] | None]:
+    """pandas/polars DataFrame or Series -> (NumPy array, column names); others unchanged."""
+    module = type(obj).__module__.split(".")[0]
+    if module not in ("pandas", "polars") or not hasattr(obj, "to_numpy"):
+        return obj, None
+    if hasattr(obj, "columns"):
+        names = [str(c) for c in obj.columns]
+    else:
+        names = [str(getattr(obj, "name", None) or "x0")]
+    return obj.to_numpy(), names
+
+
+def _matched_columns(x: Any, y: Any, feature_names: Any) -> tuple[Any, Any, list[str] | None]:
+    """Columns of DataFrame inputs matched by name (y reordered to x's order)."""
+    x, names_x = _table_columns(x)
+    y, names_y = _table_columns(y)
+    if names_x is not None and names_y is not None and names_x != names_y:
+        if sorted(names_x) != sorted(names_y):
+            raise ShapeMismatchError(
+                f"`x` and `y` have different columns: only in x: "
+                f"{sorted(set(names_x) - set(names_y)) or '-'}, only in y: "
+                f"{sorted(set(names_y) - set(names_x)) or '-'}")
+        y = np.asarray(y)[:, [names_y.index(c) for c in names_x]]
+    names = names_x or names_y
+    if feature_names is not None:
+        names = [str(c) for c in feature_names]
+    return x, y, names
+
+
+def _pooled_scales(xn: np.ndarray, yn: np.ndarray) -> np.ndarray:
+    """Standard deviation of each column of the pooled sample (0 for constant columns)."""
+    z = np.concatenate([xn, yn])
+    return z.std(axis=0)
+
+
+def _scale_note(scales: np.ndarray, names: list[str]) -> str:
+    shown = ", ".join(f"{c} {s:.3g}" for c, s in zip(names[:12], scales[:12], strict=False))
+    more = f", ... ({len(names) - 12} more)" if len(names) > 12 else ""
+    return f"column scales (pooled standard deviation): {shown}{more}"
+
+
+def _bounded(est: Estimate, metric: Metric) -> Estimate:
+    """Keep the estimate and its interval inside the metric's range; the interval contains
+    the estimate. The value before clipping is kept in ``details["unclipped"]``."""
+    lo, hi = metric.lower, metric.upper
+    value = float(est.value)
+    details = dict(est.details)
+    if math.isfinite(value) and not lo <= value <= hi:
+        details["unclipped"] = value
+        value = min(max(value, lo), hi)
+    ci = est.ci
+    if ci is not None and math.isfinite(value):
+        a, b = (min(max(float(c), lo), hi) for c in ci)
+        ci = (min(a, value), max(b, value))
+    if value == est.value and ci == est.ci:
+        return est
+    return replace(est, value=value, ci=ci, details=details)
+
+
+def _subsample(gen: np.random.Generator, a: np.ndarray, limit: int | None) -> np.ndarray:
+    if limit is None or a.shape[0] <= limit:
+        return a
+    return a[np.sort(gen.choice(a.shape[0], limit, replace=False))]
 
 
 def _run(metric: str, x: np.ndarray, y: np.ndarray, *, categorical: bool, res: dict[str, Any],
@@ -116,22 +196,12 @@ def _run(metric: str, x: np.ndarray, y: np.ndarray, *, categorical: bool, res: d
         p = 1.0 if metric == "sliced_w1" else 2.0
         est = _sliced_estimate(x, y, xp, p=p, n_projections=DEFAULT_N_PROJECTIONS, **res)
         return est, "average of exact 1-D W_p over random directions; O(n log n), any n and d"
-    sub_note = ""
-    if max(n, m) > MAX_KERNEL_N and not (metric == "energy" and d == 1):
-        gen = res["gen"]
-        if n > MAX_KERNEL_N:
-            x = x[np.sort(gen.choice(n, MAX_KERNEL_N, replace=False))]
-        if m > MAX_KERNEL_N:
-            y = y[np.sort(gen.choice(m, MAX_KERNEL_N, replace=False))]
-        sub_note = (f"; O(n^2) cost: computed on a random subsample of at most {MAX_KERNEL_N} "
-                    "points per sample")
     if metric == "mmd":
         est = _mmd(x, y, xp, bandwidth=None, **res)
         return est, ("unbiased U-statistic (0 in expectation when P = Q); "
-                     f"median-heuristic bandwidth h={est.details['bandwidth']:.3g}" + sub_note)
+                     f"median-heuristic bandwidth h={est.details['bandwidth']:.3g}")
     est = _energy(x, y, xp, **res)
-    return est, ("V-statistic of Euclidean distances, matches scipy.stats.energy_distance"
-                 + sub_note)
+    return est, "V-statistic of Euclidean distances, matches scipy.stats.energy_distance"
 
 
 def compare(
@@ -145,11 +215,15 @@ def compare(
     progress: bool | None = None,
     max_exact_n: int = MAX_EXACT_N,
     categorical: bool | None = None,
+    standardize: bool = False,
+    feature_names: Sequence[str] | None = None,
 ) -> CompareReport:
     r"""Compare two datasets: estimate divergences/distances with CIs and permutation p-values.
 
     For each requested metric an estimator is chosen from the data (dimension, size,
-    categorical vs continuous) and the reason is reported:
+    categorical vs continuous) and the reason is reported. The metrics, their estimators,
+    ranges, known biases and limits are the records of
+    :data:`~divlab.estimators.metrics.METRIC_TABLE` (table in the docs):
 
     * ``kl``: k-NN (:func:`~divlab.estimators.knn_kl`) for continuous data, plug-in with
       pseudo-count 0.5 (:func:`~divlab.estimators.plugin_kl`) for categorical data;
@@ -160,8 +234,11 @@ def compare(
     * ``mmd``: unbiased MMD², Gaussian kernel, median-heuristic bandwidth;
     * ``energy``: energy distance (SciPy's convention);
 
-    MMD and energy distance cost O(n m): above ``MAX_KERNEL_N = 10000`` points per sample
-    they are computed on a random subsample of that size (said in the report).
+    A metric whose record has a ``max_n`` (MMD and the energy distance: O(n m) cost) is
+    computed on a random subsample of that many points per sample beyond it (said in the
+    report; its interval is that of the subsample estimate). Estimates and interval ends are
+    kept inside the metric's range (KL >= 0, 0 <= JS <= log 2, ...), and every interval
+    contains its estimate.
 
     Every estimate comes with a ``1 - alpha`` half-sampling confidence interval and the
     p-value of a permutation test of :math:`H_0: P = Q` (``n_resamples`` each; see
@@ -171,7 +248,9 @@ def compare(
     Parameters
     ----------
     x, y : array_like, shape (n, d) and (m, d), or 1-D
-        The two samples (rows are observations). Integers are allowed.
+        The two samples (rows are observations). Integers are allowed. pandas or polars
+        DataFrames are matched by column name (``y``'s columns are put in ``x``'s order;
+        different column sets raise) and the names appear in the report.
     metrics : list of str or comma-separated str, optional
         Any of ``kl, js, w1, w2, sliced_w1, sliced_w2, mmd, energy``; default
         ``kl, js, w1, sliced_w2, mmd, energy`` (categorical data: without ``sliced_w2``).
@@ -189,6 +268,14 @@ def compare(
         Force categorical (plug-in) or continuous (k-NN) estimators; default: detected
         (:func:`~divlab.estimators.plugin.is_categorical`: at most 256 distinct rows, and
         integer values or at most N/4 distinct rows).
+    standardize : bool, default False
+        Divide every feature by its pooled standard deviation before computing the metrics
+        that depend on units (``w1``, ``w2``, sliced, ``mmd``, ``energy``). KL and JS do not
+        depend on units. Without it, ``compare`` warns when the columns' scales differ by
+        more than ``SCALE_RATIO_WARN = 100`` times.
+    feature_names : sequence of str, optional
+        Column names for the report (default: a DataFrame's column names, else ``x0, x1,
+        ...``).
 
     Returns
     -------
@@ -202,6 +289,9 @@ def compare(
         Bad samples (NaN, empty, different dimensions, non-numeric).
     ParameterError
         Unknown metric, bad ``n_resamples``/``alpha``/``max_exact_n``.
+    CompareInterrupted
+        On Ctrl-C: a :class:`KeyboardInterrupt` whose ``report`` holds the metrics that
+        finished.
 
     Notes
     -----
@@ -222,45 +312,97 @@ def compare(
     True
     """
     start = time.perf_counter()
+    x, y, names = _matched_columns(x, y, feature_names)
     _, x, y = check_sample_pair(x, y, names=("x", "y"), min_n=2)
     n_resamples = check_int(n_resamples, "n_resamples", min_value=0)
     alpha = check_alpha(alpha)
     max_exact_n = check_int(max_exact_n, "max_exact_n", min_value=2)
+    standardize = check_bool(standardize, "standardize")
     gen = check_rng(rng)
     xn, yn = to_numpy(x).astype(np.float64), to_numpy(y).astype(np.float64)
+    d = xn.shape[1]
+    if names is None:
+        names = [f"x{j}" for j in range(d)]
+    elif len(names) != d:
+        raise ShapeMismatchError(f"`feature_names` has {len(names)} names for {d} columns")
     if categorical is None:
         categorical = is_categorical(np.concatenate([xn, yn]))
     else:
         categorical = check_bool(categorical, "categorical")
-    names = _parse_metrics(metrics, bool(categorical))
-    root = int(gen.integers(2**63 - 1))
-    rows: list[CompareRow] = []
+    kind = "categorical" if categorical else "continuous"
+    requested = _parse_metrics(metrics, kind)
+    scales = _pooled_scales(xn, yn)
     notes: list[str] = []
-    order = list(METRICS)
-    with Progress(len(names), enabled=progress_enabled(progress)) as bar:
-        for name in names:
-            res = {"n_resamples": n_resamples, "alpha": alpha,
-                   "gen": np.random.default_rng([root, order.index(name)])}
-            try:
-                est, why = _run(name, xn, yn, categorical=bool(categorical), res=res,
-                                max_exact_n=max_exact_n)
-            except EstimationError as exc:
-                est = Estimate(float("nan"), None, "not estimable", (xn.shape[0], yn.shape[0]),
-                               {"error": str(exc)})
-                why = f"could not be estimated: {exc}"
-            rows.append(CompareRow(name, est, why))
-            bar.step(name)
-    if n_resamples:
-        notes.append(
-            f"CI: {100 * (1 - alpha):g} % half-sampling basic interval from {n_resamples} random "
-            "half-samples (sampling variability around the estimate, not estimator bias)")
-        notes.append(
-            f"p-value: permutation test of 'x and y come from the same distribution' with "
-            f"{n_resamples} relabellings; smallest possible value 1/{n_resamples + 1}")
-    if categorical:
-        notes.append("data detected as categorical: plug-in estimators on the distinct values")
-    return CompareReport(
-        rows=tuple(rows), x_shape=tuple(xn.shape), y_shape=tuple(yn.shape),
-        data_kind="categorical" if categorical else "continuous", alpha=alpha,
-        n_resamples=n_resamples, notes=tuple(notes), elapsed_s=time.perf_counter() - start,
-    )
+    unit_metrics = [m for m in requested if METRIC_TABLE[m].unit_scaling is not None
+                    or m == "mmd"]
+    if standardize:
+        divisor = np.where(scales > 0, scales, 1.0)
+        xs, ys = xn / divisor, yn / divisor
+        if unit_metrics:
+            notes.append(f"standardize=True: {', '.join(unit_metrics)} computed on features "
+                         "divided by their pooled standard deviation (unit-free)")
+    else:
+        xs, ys = xn, yn
+        spread = scales[scales > 0]
+        if unit_metrics and spread.size > 1 and spread.max() > SCALE_RATIO_WARN * spread.min():
+            msg = (f"column scales differ by {spread.max() / spread.min():.3g}x: "
+                   f"{', '.join(unit_metrics)} are dominated by the widest columns; "
+                   "pass standardize=True (CLI: --standardize) to weigh columns equally")
+            warnings.warn(msg, DivlabWarning, stacklevel=2)
+            notes.append(msg)
+    root = int(gen.integers(2**63 - 1))
+    order = list(METRIC_TABLE)
+    results: dict[str, CompareRow] = {}
+
+    def report(done: dict[str, CompareRow], elapsed: float) -> CompareReport:
+        rows = tuple(done[m] for m in requested if m in done)
+        all_notes = list(notes)
+        if n_resamples:
+            all_notes.append(
+                f"CI: {100 * (1 - alpha):g} % half-sampling basic interval from {n_resamples} "
+                "random half-samples (sampling variability around the estimate, not estimator "
+                "bias)")
+            all_notes.append(
+                f"p-value: permutation test of 'x and y come from the same distribution' with "
+                f"{n_resamples} relabellings; smallest possible value 1/{n_resamples + 1}")
+        if categorical:
+            all_notes.append("data detected as categorical: plug-in estimators on the distinct "
+                             "values")
+        all_notes.append(_scale_note(scales, names))
+        return CompareReport(
+            rows=rows, x_shape=tuple(xn.shape), y_shape=tuple(yn.shape), data_kind=kind,
+            alpha=alpha, n_resamples=n_resamples, notes=tuple(all_notes), elapsed_s=elapsed,
+            extra={"columns": list(names), "column_scales": [float(v) for v in scales],
+                   "standardize": standardize},
+        )
+
+    try:
+        with Progress(len(requested), enabled=progress_enabled(progress)) as bar:
+            for name in requested:
+                record = METRIC_TABLE[name]
+                index = order.index(name)
+                res = {"n_resamples": n_resamples, "alpha": alpha,
+                       "gen": np.random.default_rng([root, index])}
+                uses_units = name in unit_metrics
+                a, b = (xs, ys) if uses_units else (xn, yn)
+                sub_gen = np.random.default_rng([root, index, 1])
+                a, b = _subsample(sub_gen, a, record.max_n), _subsample(sub_gen, b, record.max_n)
+                if name == "energy" and d == 1:
+                    a, b = (xs, ys)  # O(n log n) in one dimension: every point
+                try:
+                    est, why = _run(name, a, b, categorical=bool(categorical), res=res,
+                                    max_exact_n=max_exact_n)
+                    est = _bounded(est, record)
+                    if a.shape[0] < xn.shape[0] or b.shape[0] < yn.shape[0]:
+                        why += (f"; O(n^2) or slower beyond {record.max_n} points per sample: "
+                                f"computed on a random subsample of {a.shape[0]} x {b.shape[0]} "
+                                "points (the interval is that of the subsample estimate)")
+                except EstimationError as exc:
+                    est = Estimate(float("nan"), None, "not estimable",
+                                   (xn.shape[0], yn.shape[0]), {"error": str(exc)})
+                    why = f"could not be estimated: {exc}"
+                results[name] = CompareRow(name, est, why)
+                bar.step(name)
+    except KeyboardInterrupt:
+        raise CompareInterrupted(report(results, time.perf_counter() - start)) from None
+    return report(results, time.perf_counter() - start)

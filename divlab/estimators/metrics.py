@@ -1,0 +1,187 @@
+r"""The metrics of :func:`divlab.compare`, one record each.
+
+Every metric ``compare`` can compute is a :class:`Metric` record in :data:`METRIC_TABLE`:
+its name, what it measures, its range, the data it applies to, which estimator computes it
+and why, how its uncertainty is obtained, its known bias, and where it stops being
+trustworthy (the sizes above which ``compare`` subsamples, the dimension above which it
+warns). ``compare``, its defaults, the command line's ``--help`` and the documentation's
+metric table all read this one table.
+
+Metrics that share work form a *group* (``"knn"``: one neighbour search for KL and JS;
+``"pairwise"``: one distance computation for MMD and the energy distance); ``compare``
+runs a group once for all of its requested members.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+__all__ = ["Metric", "METRIC_TABLE", "metric_names", "default_metrics", "get_metric"]
+
+LOG2 = math.log(2.0)
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One metric of :func:`divlab.compare`.
+
+    Attributes
+    ----------
+    name : str
+        The name ``compare(metrics=...)`` and ``divlab compare --metrics`` take.
+    description : str
+        One line: the quantity and its units.
+    lower, upper : float
+        The metric's range; estimates and interval ends are kept inside it.
+    kinds : tuple of str
+        Data kinds it applies to (``"continuous"``, ``"categorical"``).
+    default_for : tuple of str
+        Data kinds for which it is computed when ``metrics=None``.
+    estimator : str
+        Which estimator computes it, per data kind, and why it was picked.
+    resampling : str
+        How the confidence interval and the p-value are obtained.
+    bias : str
+        The estimator's known bias.
+    limits : str
+        When ``compare`` subsamples, warns, flags or refuses.
+    group : str or None
+        Metrics of one group share their expensive step (neighbour search, distances).
+    max_n : int or None
+        ``compare`` estimates on a random subsample of at most this many points per
+        sample above it (``None``: any size). The interval is that of the subsample
+        estimate, which is an estimate from an i.i.d. sample of that size.
+    affine_invariant : bool
+        The population value is unchanged by a common invertible affine map of the
+        features (f-divergences are); the estimator is built to be as well.
+    unit_scaling : float or None
+        The population value scales as ``c ** unit_scaling`` when every feature is
+        multiplied by ``c`` (1 for W_p and SciPy's energy distance; ``None``: no such law).
+    """
+
+    name: str
+    description: str
+    lower: float
+    upper: float
+    kinds: tuple[str, ...]
+    default_for: tuple[str, ...]
+    estimator: str
+    resampling: str
+    bias: str
+    limits: str
+    group: str | None = None
+    max_n: int | None = None
+    affine_invariant: bool = False
+    unit_scaling: float | None = None
+
+    def applies_to(self, kind: str) -> bool:
+        """Whether the metric can be estimated on data of this kind."""
+        return kind in self.kinds
+
+
+_HALF = ("half-sampling basic interval (random halves without replacement; "
+         "finite-population scaling) and a permutation p-value")
+
+#: Every metric of :func:`divlab.compare`, in the order reports list them.
+METRIC_TABLE: Mapping[str, Metric] = {m.name: m for m in (
+    Metric(
+        name="kl", description="Kullback-Leibler divergence KL(P||Q), nats",
+        lower=0.0, upper=math.inf, kinds=("continuous", "categorical"),
+        default_for=("continuous", "categorical"),
+        estimator=("continuous: k-NN (Wang-Kulkarni-Verdu 2009) on the whitened pooled "
+                   "sample, needs no density model; categorical: plug-in on the observed "
+                   "frequencies with pseudo-count 0.5 for values unseen in y"),
+        resampling=_HALF, group="knn", max_n=100_000, affine_invariant=True,
+        bias=("k-NN: O(n^(-1/d)) and grows with d; plug-in: biased up for sparse tables"),
+        limits=("flags disjoint supports (truth infinite); warns above the dimension where "
+                "the calibration study shows k-NN fails; negative estimates clipped at 0"),
+    ),
+    Metric(
+        name="js", description="Jensen-Shannon divergence (<= log 2), nats",
+        lower=0.0, upper=LOG2, kinds=("continuous", "categorical"),
+        default_for=("continuous", "categorical"),
+        estimator=("continuous: H(M) - (H(P) + H(Q))/2 with Kozachenko-Leonenko k-NN "
+                   "entropies on the whitened pooled sample; categorical: plug-in"),
+        resampling=_HALF, group="knn", max_n=100_000, affine_invariant=True,
+        bias="k-NN: low in high dimension; plug-in: high for sparse tables",
+        limits="clipped to [0, log 2]; log 2 on disjoint supports is noted",
+    ),
+    Metric(
+        name="w1", description="Wasserstein-1 distance, Euclidean ground metric (data units)",
+        lower=0.0, upper=math.inf, kinds=("continuous", "categorical"),
+        default_for=("continuous", "categorical"),
+        estimator=("d = 1: exact closed form by sorting, any n; d > 1: exact optimal "
+                   "transport (network simplex) up to max_exact_n points per sample"),
+        resampling=_HALF, unit_scaling=1.0,
+        bias="d > 1: the empirical W_p is biased upwards, O(n^(-1/d))",
+        limits=("tail check: warns when the samples look like they have no first moment "
+                "(the population W1 may be infinite)"),
+    ),
+    Metric(
+        name="w2", description="Wasserstein-2 distance, Euclidean ground metric (data units)",
+        lower=0.0, upper=math.inf, kinds=("continuous", "categorical"), default_for=(),
+        estimator="as w1 with squared Euclidean cost",
+        resampling=_HALF, unit_scaling=1.0,
+        bias="d > 1: biased upwards, O(n^(-1/d))",
+        limits="tail check for a second moment",
+    ),
+    Metric(
+        name="sliced_w1", description="sliced Wasserstein-1 distance (random directions)",
+        lower=0.0, upper=math.inf, kinds=("continuous", "categorical"), default_for=(),
+        estimator="average of exact 1-D W1 over random directions; O(n log n), any n and d",
+        resampling=_HALF + "; the interval includes the Monte-Carlo error of the directions",
+        unit_scaling=1.0, bias="small (1-D empirical W is O(n^(-1/2)) biased)",
+        limits="tail check as for w1",
+    ),
+    Metric(
+        name="sliced_w2", description="sliced Wasserstein-2 distance (random directions)",
+        lower=0.0, upper=math.inf, kinds=("continuous", "categorical"),
+        default_for=("continuous",),
+        estimator="average of exact 1-D W2^2 over random directions, then the square root",
+        resampling=_HALF + "; the interval includes the Monte-Carlo error of the directions",
+        unit_scaling=1.0, bias="small (1-D empirical W is O(n^(-1/2)) biased)",
+        limits="tail check as for w2",
+    ),
+    Metric(
+        name="mmd",
+        description="squared maximum mean discrepancy, Gaussian kernel, median-heuristic bandwidth",
+        lower=0.0, upper=math.inf, kinds=("continuous", "categorical"),
+        default_for=("continuous", "categorical"),
+        estimator=("unbiased U-statistic (reported clipped at 0, the unclipped value kept in "
+                   "details); the bandwidth is the median pooled distance"),
+        resampling=_HALF, group="pairwise", max_n=10_000,
+        bias="none before clipping at 0 (the U-statistic is unbiased)",
+        limits="O(n^2): a random subsample above max_n points per sample",
+    ),
+    Metric(
+        name="energy", description="energy distance (SciPy's convention, data units)",
+        lower=0.0, upper=math.inf, kinds=("continuous", "categorical"),
+        default_for=("continuous", "categorical"),
+        estimator=("V-statistic of Euclidean distances, as scipy.stats.energy_distance; "
+                   "O(n log n) in d = 1"),
+        resampling=_HALF, group="pairwise", max_n=10_000, unit_scaling=1.0,
+        bias="V-statistic: biased up by O(1/n)",
+        limits="O(n^2) in d > 1: a random subsample above max_n points per sample",
+    ),
+)}
+
+
+def metric_names() -> tuple[str, ...]:
+    """All metric names, in table order."""
+    return tuple(METRIC_TABLE)
+
+
+def default_metrics(kind: str) -> tuple[str, ...]:
+    """The metrics ``compare`` computes by default on data of this kind."""
+    return tuple(n for n, m in METRIC_TABLE.items() if kind in m.default_for)
+
+
+def get_metric(name: str) -> Metric:
+    """The record of one metric (``KeyError`` names the known ones)."""
+    try:
+        return METRIC_TABLE[name]
+    except KeyError:
+        raise KeyError(f"unknown metric {name!r}; known: {', '.join(METRIC_TABLE)}") from None
+

@@ -1,0 +1,219 @@
+"""compare reads its metrics from one table; ranges, units, standardisation, column names,
+Ctrl-C, and a reduced calibration study of its intervals."""
+
+from __future__ import annotations
+
+import importlib
+import math
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import divlab
+from divlab.errors import CompareInterrupted, DivlabWarning, ParameterError, ShapeMismatchError
+from divlab.estimators._result import Estimate
+from divlab.estimators.metrics import METRIC_TABLE, default_metrics, get_metric
+
+compare_mod = importlib.import_module("divlab.estimators.compare")
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def _pair(n=300, d=2, shift=0.5, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, d))
+    y = rng.normal(size=(n, d))
+    y[:, 0] += shift
+    return x, y
+
+
+# ------------------------------------------------------------------ the table is the truth
+def test_public_names_derive_from_the_table():
+    assert tuple(divlab.estimators.METRICS) == tuple(METRIC_TABLE)
+    assert divlab.estimators.DEFAULT_METRICS == default_metrics("continuous")
+    assert compare_mod.DEFAULT_METRICS_CATEGORICAL == default_metrics("categorical")
+    for name, m in METRIC_TABLE.items():
+        assert m.name == name and m.lower <= 0 < m.upper
+        assert m.estimator and m.bias and m.limits and m.resampling
+        assert set(m.default_for) <= set(m.kinds)
+
+
+def test_default_report_lists_the_default_metrics_in_table_order():
+    x, y = _pair(200)
+    report = divlab.compare(x, y, n_resamples=0, rng=0)
+    assert report.metrics == default_metrics("continuous")
+
+
+def test_unknown_metric_names_the_known_ones():
+    with pytest.raises(KeyError, match="known: kl"):
+        get_metric("kld")
+    x, y = _pair(50)
+    with pytest.raises(ParameterError, match=r"unknown metric.*'kld'.*choose from kl"):
+        divlab.compare(x, y, metrics="kld")
+
+
+@pytest.mark.parametrize("spec", ["kl", ["kl"], "kl, js", ["kl,js"], ("js", "kl", "js")])
+def test_metric_specs(spec):
+    x, y = _pair(60)
+    report = divlab.compare(x, y, metrics=spec, n_resamples=0, rng=0)
+    assert set(report.metrics) <= {"kl", "js"} and report.metrics[0] in ("kl", "js")
+    assert len(report.metrics) == len(set(report.metrics))
+
+
+def test_metrics_must_be_names():
+    x, y = _pair(40)
+    with pytest.raises(ParameterError, match="list of names"):
+        divlab.compare(x, y, metrics=[1, 2])
+
+
+# ------------------------------------------------------------------ range and estimate
+def _est(value, ci):
+    return Estimate(value, ci, "t", (1, 1))
+
+
+@pytest.mark.parametrize(("value", "ci", "name", "want_value", "want_ci"), [
+    (-0.1, (-0.5, 0.3), "kl", 0.0, (0.0, 0.3)),
+    (0.2, (-0.5, 0.3), "kl", 0.2, (0.0, 0.3)),
+    (0.7, (0.5, 0.9), "js", math.log(2), (0.5, math.log(2))),
+    (0.2, (0.25, 0.3), "w1", 0.2, (0.2, 0.3)),      # the interval is made to contain the value
+    (-0.01, (-0.02, -0.005), "mmd", 0.0, (0.0, 0.0)),
+])
+def test_bounded_keeps_value_and_interval_in_range(value, ci, name, want_value, want_ci):
+    out = compare_mod._bounded(_est(value, ci), METRIC_TABLE[name])
+    assert out.value == want_value
+    assert out.ci == pytest.approx(want_ci, abs=0)
+    if value != want_value:
+        assert out.details["unclipped"] == value
+
+
+def test_same_sample_interval_contains_zero_and_estimates_stay_in_range():
+    x, _ = _pair(150)
+    y = _pair(150, shift=0.0, seed=9)[1]
+    assert divlab.compare(x, x.copy(), metrics="mmd", n_resamples=30, rng=1)["mmd"].ci[0] == 0
+    report = divlab.compare(x, y, n_resamples=30, rng=1)
+    for row in report.rows:
+        m = METRIC_TABLE[row.metric]
+        e = row.estimate
+        assert m.lower <= e.value <= m.upper, row.metric
+        assert m.lower <= e.ci[0] <= e.value <= e.ci[1] <= m.upper, row.metric
+
+
+# ------------------------------------------------------------------ units
+@pytest.mark.parametrize("k", [-20, -3, 5, 30])
+def test_w1_scales_exactly_with_the_units(k):
+    x, y = _pair(80, d=2, seed=3)
+    base = divlab.compare(x, y, metrics="w1", n_resamples=0, rng=0)["w1"].value
+    c = 2.0**k
+    scaled = divlab.compare(x * c, y * c, metrics="w1", n_resamples=0, rng=0)["w1"].value
+    assert scaled == base * c
+
+
+def test_column_scales_reported_and_warned_then_standardized():
+    x, y = _pair(200, d=3, seed=4)
+    x[:, 2] *= 1e4
+    y[:, 2] *= 1e4
+    with pytest.warns(DivlabWarning, match="column scales differ by .*standardize=True"):
+        report = divlab.compare(x, y, metrics="w1,kl", n_resamples=0, rng=0)
+    assert report.extra["column_scales"][2] > 1e3
+    assert any("column scales (pooled standard deviation): x0" in s for s in report.notes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DivlabWarning)
+        std = divlab.compare(x, y, metrics="w1", n_resamples=0, rng=0, standardize=True)
+    # standardising removes the units: rescaling a column does not change the result
+    x2, y2 = x.copy(), y.copy()
+    x2[:, 1] *= 1e-5
+    y2[:, 1] *= 1e-5
+    std2 = divlab.compare(x2, y2, metrics="w1", n_resamples=0, rng=0, standardize=True)
+    assert std2["w1"].value == pytest.approx(std["w1"].value, rel=1e-9)
+    assert any("standardize=True" in s for s in std.notes)
+
+
+def test_no_scale_warning_when_only_unit_free_metrics():
+    x, y = _pair(100, d=2)
+    x[:, 1] *= 1e6
+    y[:, 1] *= 1e6
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DivlabWarning)
+        divlab.compare(x, y, metrics="js", n_resamples=0, rng=0)
+
+
+# ------------------------------------------------------------------ column names
+def test_feature_names_reach_the_report():
+    x, y = _pair(60, d=2)
+    report = divlab.compare(x, y, metrics="w1", n_resamples=0, feature_names=["age", "income"])
+    assert report.extra["columns"] == ["age", "income"]
+    assert "age" in str(report)
+    with pytest.raises(ShapeMismatchError, match="3 names for 2 columns"):
+        divlab.compare(x, y, feature_names=["a", "b", "c"])
+
+
+def test_dataframes_are_matched_by_column_name():
+    pd = pytest.importorskip("pandas")
+    x, y = _pair(120, d=2, seed=5)
+    x[:, 1] *= 10
+    y[:, 1] *= 10
+    fx = pd.DataFrame(x, columns=["age", "income"])
+    fy = pd.DataFrame(y[:, ::-1], columns=["income", "age"])  # same data, other order
+    got = divlab.compare(fx, fy, metrics="w1", n_resamples=0, rng=0)
+    ref = divlab.compare(x, y, metrics="w1", n_resamples=0, rng=0)
+    assert got["w1"].value == ref["w1"].value
+    assert got.extra["columns"] == ["age", "income"]
+    with pytest.raises(ShapeMismatchError, match="different columns"):
+        divlab.compare(fx, pd.DataFrame(y, columns=["age", "salary"]))
+
+
+# ------------------------------------------------------------------ Ctrl-C
+def test_ctrl_c_returns_the_finished_rows(monkeypatch):
+    x, y = _pair(60)
+    real = compare_mod._run
+    calls = []
+
+    def interrupted(metric, *args, **kwargs):
+        calls.append(metric)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(metric, *args, **kwargs)
+
+    monkeypatch.setattr(compare_mod, "_run", interrupted)
+    with pytest.raises(CompareInterrupted) as info:
+        divlab.compare(x, y, metrics="w1,kl,js", n_resamples=0, rng=0)
+    assert isinstance(info.value, KeyboardInterrupt)
+    assert info.value.report.metrics == ("w1",)
+
+
+# ------------------------------------------------------------------ calibration (reduced)
+@pytest.fixture(scope="module")
+def calibration():
+    sys.path.insert(0, str(BENCH))
+    try:
+        import calibration_compare
+    finally:
+        sys.path.remove(str(BENCH))
+    return calibration_compare
+
+
+def test_calibration_truths_against_monte_carlo(calibration):
+    """The closed forms of the study agree with a large Monte-Carlo sample of the same pair."""
+    rng = np.random.default_rng(0)
+    x, y = calibration.sample_pair(2, 4000, rng)
+    from scipy.stats import energy_distance
+
+    assert calibration.truth("energy", 1) == pytest.approx(
+        energy_distance(x[:, 0], y[:, 0]), abs=0.03)
+    w = divlab.wasserstein_1d(x[:, 0], y[:, 0])
+    assert calibration.truth("w1", 1) == pytest.approx(float(w), abs=0.05)
+    kl = divlab.gaussian_kl(np.zeros(3), np.eye(3), np.r_[calibration.DELTA, 0, 0], np.eye(3))
+    assert calibration.truth("kl", 3) == pytest.approx(float(kl), rel=1e-15)
+
+
+@pytest.mark.parametrize("metric", ["kl", "sliced_w2"])
+def test_intervals_cover_the_population_value(calibration, metric):
+    """>= 60 replicate datasets: the 95 % interval covers the mean estimate (the estimator's
+    population value) in >= 85 % (binomial 3-sigma band at 60 replicates) and its width
+    matches the spread of the estimates across replicates."""
+    cell = calibration.Cell(metric, 2, 300)
+    result = calibration.run_cell(cell, reps=60, n_resamples=100, workers=1)
+    assert result.cover_pop >= 0.85, result
+    assert 0.7 <= result.width_ratio <= 1.5, result
