@@ -217,3 +217,30 @@ def test_intervals_cover_the_population_value(calibration, metric):
     result = calibration.run_cell(cell, reps=60, n_resamples=100, workers=1)
     assert result.cover_pop >= 0.85, result
     assert 0.7 <= result.width_ratio <= 1.5, result
+
+
+# ------------------------------------------------------------------ progress inside a metric
+def test_progress_moves_inside_each_metric(monkeypatch, capsys):
+    from divlab.estimators import _progress
+
+    _progress.report_fraction(1, 2)  # no bar: nothing happens, nothing fails
+    x, y = _pair(40)
+    seen = []
+    real = compare_mod._run
+
+    def reporting(metric, *args, **kwargs):
+        for i in range(1, 5):
+            _progress.report_fraction(i, 4)
+            active = _progress._ACTIVE.get()
+            if active is not None:
+                seen.append(active._shown)
+        return real(metric, *args, **kwargs)
+
+    monkeypatch.setattr(compare_mod, "_run", reporting)
+    divlab.compare(x, y, metrics="w1,kl", n_resamples=0, rng=0, progress=True)
+    units = _progress._UNITS
+    assert seen == [units // 4, units // 2, 3 * units // 4, units,
+                    units + units // 4, units + units // 2, units + 3 * units // 4, 2 * units]
+    assert _progress._ACTIVE.get() is None
+    divlab.compare(x, y, metrics="w1", n_resamples=0, rng=0, progress=False)
+    assert seen[-1] == 2 * units  # a silent run reports nothing

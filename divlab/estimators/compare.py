@@ -379,6 +379,7 @@ def compare(
     try:
         with Progress(len(requested), enabled=progress_enabled(progress)) as bar:
             for name in requested:
+                bar.start(name)
                 record = METRIC_TABLE[name]
                 index = order.index(name)
                 res = {"n_resamples": n_resamples, "alpha": alpha,
