@@ -387,11 +387,15 @@ def pair_reduce(
 
     Backend strategy: NumPy runs cache-sized blocks of about 64 K entries in up to two
     threads (ufuncs release the GIL), casting float32 blocks to float64 on the fly and
-    passing ``positive=True`` for blocks without zeros; any other namespace evaluates
-    ``block`` once on the whole arrays in float64 (lazily on Dask, on the device on CuPy).
+    passing ``positive=True`` for blocks without zeros; Dask runs that same NumPy path on
+    each pair of chunks (one task per chunk pair, every entry read once) and sums the small
+    per-chunk results; any other namespace evaluates ``block`` once on the whole arrays in
+    float64 (on the device on CuPy).
     """
     if is_numpy(xp) and additive:
         return _numpy_pair_reduce(np.asarray(p), np.asarray(q), xp, block)
+    if is_lazy(xp) and additive:
+        return _dask_pair_reduce(p, q, block)
     f64 = xp.float64
     p = xp.astype(p, f64, copy=False) if p.dtype != f64 else p
     q = xp.astype(q, f64, copy=False) if q.dtype != f64 else q
@@ -474,6 +478,41 @@ def _numpy_pair_reduce(P: np.ndarray, Q: np.ndarray, xp: ModuleType, block: Any)
         pmin = mp if (mp != mp or pmin != pmin) else min(pmin, mp)  # NaN sticks
         qmin = mq if (mq != mq or qmin != qmin) else min(qmin, mq)
     return tuple(parts), (sp, sq, np.float64(pmin), np.float64(qmin))
+
+
+def _dask_pair_reduce(p: Any, q: Any, block: Any) -> tuple[tuple[Any, ...], tuple]:
+    """:func:`pair_reduce` on Dask: the NumPy kernel per chunk pair, results reduced lazily."""
+    import array_api_compat.numpy as npx
+    import dask.array as da
+
+    if q.chunks != p.chunks:
+        q = q.rechunk(p.chunks)
+    probe = np.full((1, 1), 0.5)
+    nparts = len(block(probe, probe, npx, True))
+
+    def chunk(pc: np.ndarray, qc: np.ndarray) -> np.ndarray:
+        pc, qc = np.asarray(pc), np.asarray(qc)
+        out = np.empty((pc.shape[0], 1, nparts + 4))
+        if pc.size == 0:
+            out[..., : nparts + 2] = 0.0
+            out[..., nparts + 2 :] = math.inf
+            return out
+        vals, (sp, sq, mp, mq) = _numpy_pair_reduce(pc, qc, npx, block)
+        for i, v in enumerate(vals):
+            out[:, 0, i] = v
+        out[:, 0, nparts], out[:, 0, nparts + 1] = sp, sq
+        out[:, 0, nparts + 2], out[:, 0, nparts + 3] = mp, mq
+        return out
+
+    per_chunk = da.map_blocks(chunk, p, q, new_axis=2, dtype=np.float64,
+                              chunks=(p.chunks[0], (1,) * len(p.chunks[1]), (nparts + 4,)))
+    sums = per_chunk[..., : nparts + 2].sum(axis=1)
+    mins = per_chunk[..., nparts + 2 :]
+    # NaN sticks (as in the NumPy path): max/min would drop it, so add 0 * sum
+    pmin = da.min(mins[..., 0]) + 0.0 * da.sum(mins[..., 0])
+    qmin = da.min(mins[..., 1]) + 0.0 * da.sum(mins[..., 1])
+    parts = tuple(sums[:, i] for i in range(nparts))
+    return parts, (sums[:, nparts], sums[:, nparts + 1], pmin, qmin)
 
 
 def single_thread_blas(xp: ModuleType) -> Any:
