@@ -25,7 +25,7 @@ from ._report import CompareReport, CompareRow
 from ._result import Estimate
 from .kernel import _energy, _mmd
 from .knn import DEFAULT_K_JS, DEFAULT_K_KL, _knn_js, _knn_kl
-from .metrics import METRIC_TABLE, Metric, default_metrics
+from .metrics import METRIC_ALIASES, METRIC_TABLE, Metric, default_metrics
 from .plugin import DEFAULT_SMOOTHING, _plugin, is_categorical
 from .resampling import check_alpha
 from .transport import (
@@ -70,11 +70,12 @@ def _parse_metrics(metrics: Any, kind: str) -> list[str]:
         names += [t.strip().lower().replace("-", "_") for t in item.split(",") if t.strip()]
     if not names:
         raise ParameterError("`metrics` is empty; choose from " + ", ".join(METRIC_TABLE))
+    names = [part for m in names for part in METRIC_ALIASES.get(m, (m,))]
     bad = [m for m in names if m not in METRIC_TABLE]
     if bad:
         raise ParameterError(
             f"`metrics`: unknown metric(s) {', '.join(repr(b) for b in bad)}; "
-            f"choose from {', '.join(METRIC_TABLE)}"
+            f"choose from {', '.join([*METRIC_TABLE, *METRIC_ALIASES])}"
         )
     wrong_kind = [m for m in names if not METRIC_TABLE[m].applies_to(kind)]
     if wrong_kind:
@@ -148,6 +149,44 @@ def _subsample(gen: np.random.Generator, a: np.ndarray, limit: int | None) -> np
     return a[np.sort(gen.choice(a.shape[0], limit, replace=False))]
 
 
+def _members(name: str, requested: list[str]) -> list[str]:
+    """The requested metrics computed together with ``name`` (its group), in request order."""
+    group = METRIC_TABLE[name].group
+    if group is None:
+        return [name]
+    return [m for m in requested if METRIC_TABLE[m].group == group]
+
+
+def _stream_key(name: str) -> int:
+    """Index of the random stream for subsampling ``name``'s data: shared by its group, so a
+    metric's result does not depend on which other metrics were asked for."""
+    group = METRIC_TABLE[name].group
+    names = list(METRIC_TABLE)
+    if group is None:
+        return names.index(name)
+    return min(names.index(m) for m in names if METRIC_TABLE[m].group == group)
+
+
+def _run_members(members: list[str], x: np.ndarray, y: np.ndarray, *, categorical: bool,
+                 n_resamples: int, alpha: float, gens: dict[str, np.random.Generator],
+                 group_gen: np.random.Generator, max_exact_n: int
+                 ) -> dict[str, tuple[Estimate, str]]:
+    """Estimate the metrics of one group on the same (sub)samples, sharing the expensive
+    step where the group has a shared kernel."""
+    if METRIC_TABLE[members[0]].group == "prdc":
+        from ..generative.manifold import _prdc_estimates
+
+        ests = _prdc_estimates(x, y, n_resamples=n_resamples, alpha=alpha, gen=group_gen)
+        why = (f"k-NN balls (k={ests['precision'].details.get('k', 5)}) of the real (x) and "
+               "generated (y) features; chunked exact distances")
+        return {m: (ests[m], why) for m in members}
+    out = {}
+    for m in members:
+        res = {"n_resamples": n_resamples, "alpha": alpha, "gen": gens[m]}
+        out[m] = _run(m, x, y, categorical=categorical, res=res, max_exact_n=max_exact_n)
+    return out
+
+
 def _run(metric: str, x: np.ndarray, y: np.ndarray, *, categorical: bool, res: dict[str, Any],
          max_exact_n: int) -> tuple[Estimate, str]:
     """One metric on the validated host float64 samples: calls the estimator kernels (no
@@ -196,6 +235,18 @@ def _run(metric: str, x: np.ndarray, y: np.ndarray, *, categorical: bool, res: d
         p = 1.0 if metric == "sliced_w1" else 2.0
         est = _sliced_estimate(x, y, xp, p=p, n_projections=DEFAULT_N_PROJECTIONS, **res)
         return est, "average of exact 1-D W_p over random directions; O(n log n), any n and d"
+    if metric == "fid":
+        from ..generative.frechet import _fid_estimate
+
+        est = _fid_estimate(x, y, **res)
+        return est, (f"Gaussians fitted to the {d}-dimensional features; symmetric eigen route "
+                     "for the Bures term" + (" (exact for n < d)" if min(n, m) <= d else ""))
+    if metric == "kid":
+        from ..generative.kid import _kid_estimate
+
+        est = _kid_estimate(x, y, **res)
+        return est, ("unbiased MMD^2 with the cubic polynomial kernel averaged over random "
+                     "subsets (torch-fidelity defaults): unbiased at any n, unlike FID")
     if metric == "mmd":
         est = _mmd(x, y, xp, bandwidth=None, **res)
         return est, ("unbiased U-statistic (0 in expectation when P = Q); "
@@ -333,8 +384,7 @@ def compare(
     requested = _parse_metrics(metrics, kind)
     scales = _pooled_scales(xn, yn)
     notes: list[str] = []
-    unit_metrics = [m for m in requested if METRIC_TABLE[m].unit_scaling is not None
-                    or m == "mmd"]
+    unit_metrics = [m for m in requested if METRIC_TABLE[m].standardizable]
     if standardize:
         divisor = np.where(scales > 0, scales, 1.0)
         xs, ys = xn / divisor, yn / divisor
@@ -379,31 +429,37 @@ def compare(
     try:
         with Progress(len(requested), enabled=progress_enabled(progress)) as bar:
             for name in requested:
+                if name in results:  # computed with its group
+                    continue
                 bar.start(name)
-                record = METRIC_TABLE[name]
-                index = order.index(name)
-                res = {"n_resamples": n_resamples, "alpha": alpha,
-                       "gen": np.random.default_rng([root, index])}
-                uses_units = name in unit_metrics
-                a, b = (xs, ys) if uses_units else (xn, yn)
-                sub_gen = np.random.default_rng([root, index, 1])
-                a, b = _subsample(sub_gen, a, record.max_n), _subsample(sub_gen, b, record.max_n)
+                members = _members(name, requested)
+                key = _stream_key(name)
+                gens = {m: np.random.default_rng([root, order.index(m)]) for m in members}
+                a, b = (xs, ys) if name in unit_metrics else (xn, yn)
+                limit = METRIC_TABLE[name].max_n
                 if name == "energy" and d == 1:
-                    a, b = (xs, ys)  # O(n log n) in one dimension: every point
+                    limit = None  # O(n log n) in one dimension: every point
+                sub_gen = np.random.default_rng([root, key, 1])
+                a, b = _subsample(sub_gen, a, limit), _subsample(sub_gen, b, limit)
                 try:
-                    est, why = _run(name, a, b, categorical=bool(categorical), res=res,
-                                    max_exact_n=max_exact_n)
-                    est = _bounded(est, record)
-                    if a.shape[0] < xn.shape[0] or b.shape[0] < yn.shape[0]:
-                        why += (f"; O(n^2) or slower beyond {record.max_n} points per sample: "
-                                f"computed on a random subsample of {a.shape[0]} x {b.shape[0]} "
-                                "points (the interval is that of the subsample estimate)")
+                    done = _run_members(members, a, b, categorical=bool(categorical),
+                                        n_resamples=n_resamples, alpha=alpha, gens=gens,
+                                        group_gen=np.random.default_rng([root, key]),
+                                        max_exact_n=max_exact_n)
                 except EstimationError as exc:
-                    est = Estimate(float("nan"), None, "not estimable",
+                    nan = Estimate(float("nan"), None, "not estimable",
                                    (xn.shape[0], yn.shape[0]), {"error": str(exc)})
-                    why = f"could not be estimated: {exc}"
-                results[name] = CompareRow(name, est, why)
-                bar.step(name)
+                    done = {m: (nan, f"could not be estimated: {exc}") for m in members}
+                for m in members:
+                    est, why = done[m]
+                    if not math.isnan(est.value):
+                        est = _bounded(est, METRIC_TABLE[m])
+                        if a.shape[0] < xn.shape[0] or b.shape[0] < yn.shape[0]:
+                            why += (f"; beyond {limit} points per sample: computed on a random "
+                                    f"subsample of {a.shape[0]} x {b.shape[0]} points (the "
+                                    "interval is that of the subsample estimate)")
+                    results[m] = CompareRow(m, est, why)
+                    bar.step(m)
     except KeyboardInterrupt:
         raise CompareInterrupted(report(results, time.perf_counter() - start)) from None
     return report(results, time.perf_counter() - start)

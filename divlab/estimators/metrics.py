@@ -18,7 +18,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["Metric", "METRIC_TABLE", "metric_names", "default_metrics", "get_metric"]
+__all__ = ["Metric", "METRIC_TABLE", "METRIC_ALIASES", "metric_names", "default_metrics",
+           "get_metric"]
 
 LOG2 = math.log(2.0)
 
@@ -59,6 +60,10 @@ class Metric:
     unit_scaling : float or None
         The population value scales as ``c ** unit_scaling`` when every feature is
         multiplied by ``c`` (1 for W_p and SciPy's energy distance; ``None``: no such law).
+    standardizable : bool
+        ``compare(standardize=True)`` divides the features by their pooled standard
+        deviations before this metric (the metrics that depend on the units of each column;
+        not the feature-space metrics of generative models, whose features are used as given).
     """
 
     name: str
@@ -75,6 +80,7 @@ class Metric:
     max_n: int | None = None
     affine_invariant: bool = False
     unit_scaling: float | None = None
+    standardizable: bool = False
 
     def applies_to(self, kind: str) -> bool:
         """Whether the metric can be estimated on data of this kind."""
@@ -114,7 +120,7 @@ METRIC_TABLE: Mapping[str, Metric] = {m.name: m for m in (
         default_for=("continuous", "categorical"),
         estimator=("d = 1: exact closed form by sorting, any n; d > 1: exact optimal "
                    "transport (network simplex) up to max_exact_n points per sample"),
-        resampling=_HALF, unit_scaling=1.0,
+        resampling=_HALF, unit_scaling=1.0, standardizable=True,
         bias="d > 1: the empirical W_p is biased upwards, O(n^(-1/d))",
         limits=("tail check: warns when the samples look like they have no first moment "
                 "(the population W1 may be infinite)"),
@@ -123,7 +129,7 @@ METRIC_TABLE: Mapping[str, Metric] = {m.name: m for m in (
         name="w2", description="Wasserstein-2 distance, Euclidean ground metric (data units)",
         lower=0.0, upper=math.inf, kinds=("continuous", "categorical"), default_for=(),
         estimator="as w1 with squared Euclidean cost",
-        resampling=_HALF, unit_scaling=1.0,
+        resampling=_HALF, unit_scaling=1.0, standardizable=True,
         bias="d > 1: biased upwards, O(n^(-1/d))",
         limits="tail check for a second moment",
     ),
@@ -132,7 +138,8 @@ METRIC_TABLE: Mapping[str, Metric] = {m.name: m for m in (
         lower=0.0, upper=math.inf, kinds=("continuous", "categorical"), default_for=(),
         estimator="average of exact 1-D W1 over random directions; O(n log n), any n and d",
         resampling=_HALF + "; the interval includes the Monte-Carlo error of the directions",
-        unit_scaling=1.0, bias="small (1-D empirical W is O(n^(-1/2)) biased)",
+        unit_scaling=1.0, standardizable=True,
+        bias="small (1-D empirical W is O(n^(-1/2)) biased)",
         limits="tail check as for w1",
     ),
     Metric(
@@ -141,7 +148,8 @@ METRIC_TABLE: Mapping[str, Metric] = {m.name: m for m in (
         default_for=("continuous",),
         estimator="average of exact 1-D W2^2 over random directions, then the square root",
         resampling=_HALF + "; the interval includes the Monte-Carlo error of the directions",
-        unit_scaling=1.0, bias="small (1-D empirical W is O(n^(-1/2)) biased)",
+        unit_scaling=1.0, standardizable=True,
+        bias="small (1-D empirical W is O(n^(-1/2)) biased)",
         limits="tail check as for w2",
     ),
     Metric(
@@ -151,7 +159,7 @@ METRIC_TABLE: Mapping[str, Metric] = {m.name: m for m in (
         default_for=("continuous", "categorical"),
         estimator=("unbiased U-statistic (reported clipped at 0, the unclipped value kept in "
                    "details); the bandwidth is the median pooled distance"),
-        resampling=_HALF, group="pairwise", max_n=10_000,
+        resampling=_HALF, group="pairwise", max_n=10_000, standardizable=True,
         bias="none before clipping at 0 (the U-statistic is unbiased)",
         limits="O(n^2): a random subsample above max_n points per sample",
     ),
@@ -162,10 +170,60 @@ METRIC_TABLE: Mapping[str, Metric] = {m.name: m for m in (
         estimator=("V-statistic of Euclidean distances, as scipy.stats.energy_distance; "
                    "O(n log n) in d = 1"),
         resampling=_HALF, group="pairwise", max_n=10_000, unit_scaling=1.0,
+        standardizable=True,
         bias="V-statistic: biased up by O(1/n)",
         limits="O(n^2) in d > 1: a random subsample above max_n points per sample",
     ),
+    Metric(
+        name="fid",
+        description=("Frechet distance: FID's quantity, the squared W2 distance between "
+                     "Gaussians fitted to the two feature sets (squared feature units)"),
+        lower=0.0, upper=math.inf, kinds=("continuous",), default_for=(),
+        estimator=("fitted means and covariances, Bures term through a symmetric eigen route "
+                   "(exact when n < d); picked because it is the standard score of generative "
+                   "models on features"),
+        resampling="half-sampling basic interval (no p-value)", unit_scaling=2.0,
+        bias="biased up by O(1/n) (fid_infinity extrapolates it away)",
+        limits=("blind to everything beyond means and covariances (multi-modality, "
+                "mode collapse inside a mode)"),
+    ),
+    Metric(
+        name="kid",
+        description="kernel inception distance: unbiased MMD^2, cubic polynomial kernel",
+        lower=0.0, upper=math.inf, kinds=("continuous",), default_for=(),
+        estimator=("average of unbiased MMD^2 over 100 random subsets of min(1000, n) rows "
+                   "(Binkowski et al. 2018, the torch-fidelity defaults); unbiased at any n"),
+        resampling="normal interval from the disjoint-block standard error (no p-value)",
+        bias="none before clipping at 0",
+        limits="a polynomial kernel compares moments up to order 3 only",
+    ),
+    *(Metric(
+        name=name, description=description, lower=0.0, upper=upper, kinds=("continuous",),
+        default_for=(), group="prdc",
+        estimator=("k-NN balls (k = 5) around the real and generated features "
+                   "(Kynkaanniemi et al. 2019; Naeem et al. 2020), chunked distances; picked "
+                   "to separate fidelity from diversity"),
+        resampling="half-sampling basic interval (no p-value)", bias=bias, limits=limits,
+    ) for name, description, upper, bias, limits in (
+        ("precision", "precision: share of generated points inside the real manifold", 1.0,
+         "depends on k and n; outliers in the real set inflate it",
+         "blind to diversity (a collapsed generator can have precision 1)"),
+        ("recall", "recall: share of real points inside the generated manifold", 1.0,
+         "depends on k and n; outliers in the generated set inflate it",
+         "blind to fidelity"),
+        ("density", "density: mean count of real k-NN balls holding a generated point, / k",
+         math.inf, "robust to outliers; expected value 1 when P = Q",
+         "blind to diversity"),
+        ("coverage", "coverage: share of real k-NN balls holding a generated point", 1.0,
+         "robust to outliers; below 1 when P = Q (about 1 - (1/2)^k)",
+         "blind to fidelity outside the real manifold"),
+    )),
 )}
+
+#: Names that stand for several metrics (``metrics="prdc"``).
+METRIC_ALIASES: Mapping[str, tuple[str, ...]] = {
+    "prdc": ("precision", "recall", "density", "coverage"),
+}
 
 
 def metric_names() -> tuple[str, ...]:
