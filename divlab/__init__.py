@@ -81,12 +81,14 @@ _LAZY: dict[str, str] = {
     "compare": "divlab.estimators",
     "CompareReport": "divlab.estimators",
     "Estimate": "divlab.estimators",
+    "as_samples": "divlab.io",
+    "read_samples": "divlab.io",
     # helpers
     "to_numpy": "divlab._array",
 }
 
 _SUBMODULES = {"adversarial", "estimators", "ot", "testing", "errors", "fdiv", "discrete",
-               "gaussian", "densities", "costs", "cli", "info"}
+               "gaussian", "densities", "costs", "cli", "info", "io"}
 
 __all__ = sorted([*_LAZY, *_SUBMODULES, "__version__"])
 

@@ -822,23 +822,37 @@ def knn_kth_distance(ref: Any, query: Any, k: int, xp: ModuleType, *, pairwise: 
     where ``pairwise(q_block, ref)`` gives the squared distances (the caller's formula,
     :func:`divlab.costs.pairwise_cost_unchecked`).
     """
+    return knn_kth_distances(ref, query, (k,), xp, pairwise=pairwise)[0]
+
+
+def knn_kth_distances(ref: Any, query: Any, ks: tuple[int, ...], xp: ModuleType, *,
+                      pairwise: Any) -> list[Any]:
+    """:func:`knn_kth_distance` for several orders ``ks`` from one search: a list of (nq,)
+    arrays, the distances to the ``k``-th nearest row of ``ref`` for each ``k`` in ``ks``."""
+    kmax = max(ks)
     if is_numpy(xp):
         q = None if query is None else np.asarray(query, dtype=np.float64)
-        return knn_table(np.asarray(ref, dtype=np.float64), q, k)[0][:, -1]
+        table = knn_table(np.asarray(ref, dtype=np.float64), q, kmax)[0]
+        return [table[:, k - 1] for k in ks]
     self_query = query is None
     q = ref if self_query else query
     n_ref = ref.shape[0]
     rows = default_chunk_rows(n_ref, 8, 32 * 2**20)
-    out = []
+    out: list[list[Any]] = [[] for _ in ks]
     for sl in chunk_slices(q.shape[0], rows):
         d2 = pairwise(q[sl, :], ref)
         if self_query:
             r = xp.reshape(xp.arange(sl.start, sl.stop), (-1, 1))
             c = xp.reshape(xp.arange(n_ref), (1, -1))
             d2 = xp.where(r == c, xp.full_like(d2, float("inf")), d2)
-        out.append(xp.sort(d2, axis=1)[:, k - 1])
-    d2 = xp.concat(out, axis=0) if len(out) > 1 else out[0]
-    return xp.sqrt(xp.maximum(d2, xp.zeros_like(d2)))
+        srt = xp.sort(d2, axis=1)
+        for j, k in enumerate(ks):
+            out[j].append(srt[:, k - 1])
+    res = []
+    for parts in out:
+        d2 = xp.concat(parts, axis=0) if len(parts) > 1 else parts[0]
+        res.append(xp.sqrt(xp.maximum(d2, xp.zeros_like(d2))))
+    return res
 
 
 def kernel_exp(c: Any, scale: float, xp: ModuleType, *, shift: float = 0.0) -> Any:

@@ -28,6 +28,7 @@ __all__ = [
     "NotPositiveDefiniteError",
     "MemoryLimitError",
     "CompareInterrupted",
+    "UnreliableEstimateWarning",
 ]
 
 
@@ -90,6 +91,12 @@ class BackendError(DivlabError, TypeError):
 
 class DivlabWarning(UserWarning):
     """Base class of divlab's warnings."""
+
+
+class UnreliableEstimateWarning(DivlabWarning):
+    """An estimate is flagged: nearly disjoint supports, a dimension beyond the one where
+    the estimator's bias was measured to exceed its interval, a heavy tail, or many tied
+    points. The estimate's ``details["flags"]`` names the reason."""
 
 
 class ConvergenceWarning(DivlabWarning):

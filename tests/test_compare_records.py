@@ -178,7 +178,7 @@ def test_ctrl_c_returns_the_finished_rows(monkeypatch):
 
     monkeypatch.setattr(compare_mod, "_run", interrupted)
     with pytest.raises(CompareInterrupted) as info:
-        divlab.compare(x, y, metrics="w1,kl,js", n_resamples=0, rng=0)
+        divlab.compare(x, y, metrics="w1,sliced_w2,mmd", n_resamples=0, rng=0)
     assert isinstance(info.value, KeyboardInterrupt)
     assert info.value.report.metrics == ("w1",)
 
@@ -244,3 +244,21 @@ def test_progress_moves_inside_each_metric(monkeypatch, capsys):
     assert _progress._ACTIVE.get() is None
     divlab.compare(x, y, metrics="w1", n_resamples=0, rng=0, progress=False)
     assert seen[-1] == 2 * units  # a silent run reports nothing
+
+
+# ------------------------------------------------------------------ groups share work
+@pytest.mark.parametrize("pair", [("kl", "js"), ("mmd", "energy")])
+def test_group_results_do_not_depend_on_the_other_members(pair):
+    x, y = _pair(300, d=3, seed=11)
+    both = divlab.compare(x, y, metrics=list(pair), n_resamples=40, rng=5)
+    for m in pair:
+        alone = divlab.compare(x, y, metrics=m, n_resamples=40, rng=5)
+        assert both[m] == alone[m], m
+
+
+def test_prdc_alias_expands_to_four_rows():
+    x, y = _pair(200, d=4, seed=12)
+    report = divlab.compare(x, y, metrics="prdc,fid", n_resamples=0, rng=0)
+    assert report.metrics == ("precision", "recall", "density", "coverage", "fid")
+    for m in ("precision", "recall", "coverage"):
+        assert 0.0 <= report[m].value <= 1.0

@@ -20,11 +20,12 @@ from ..errors import (
     ParameterError,
     ShapeMismatchError,
 )
+from ..io import as_samples
 from ._progress import Progress, progress_enabled
 from ._report import CompareReport, CompareRow
 from ._result import Estimate
 from .kernel import _energy, _mmd
-from .knn import DEFAULT_K_JS, DEFAULT_K_KL, _knn_js, _knn_kl
+from .knn import DEFAULT_K_JS, DEFAULT_K_KL, _knn_js, _knn_kl, _knn_kl_js
 from .metrics import METRIC_ALIASES, METRIC_TABLE, Metric, default_metrics
 from .plugin import DEFAULT_SMOOTHING, _plugin, is_categorical
 from .resampling import check_alpha
@@ -84,22 +85,14 @@ def _parse_metrics(metrics: Any, kind: str) -> list[str]:
     return list(dict.fromkeys(names))  # drop repeats, keep order
 
 
-def _table_columns(obj: Any) -> tuple[Any, list[str] | None]:
-    """pandas/polars DataFrame or Series -> (NumPy array, column names); others unchanged."""
-    module = type(obj).__module__.split(".")[0]
-    if module not in ("pandas", "polars") or not hasattr(obj, "to_numpy"):
-        return obj, None
-    if hasattr(obj, "columns"):
-        names = [str(c) for c in obj.columns]
-    else:
-        names = [str(getattr(obj, "name", None) or "x0")]
-    return obj.to_numpy(), names
-
-
 def _matched_columns(x: Any, y: Any, feature_names: Any) -> tuple[Any, Any, list[str] | None]:
     """Columns of DataFrame inputs matched by name (y reordered to x's order)."""
-    x, names_x = _table_columns(x)
-    y, names_y = _table_columns(y)
+    x, names_x = as_samples(x, name="x")
+    y, names_y = as_samples(y, name="y")
+    if names_x == [None]:  # an unnamed Series
+        names_x = None
+    if names_y == [None]:
+        names_y = None
     if names_x is not None and names_y is not None and names_x != names_y:
         if sorted(names_x) != sorted(names_y):
             raise ShapeMismatchError(
@@ -180,11 +173,41 @@ def _run_members(members: list[str], x: np.ndarray, y: np.ndarray, *, categorica
         why = (f"k-NN balls (k={ests['precision'].details.get('k', 5)}) of the real (x) and "
                "generated (y) features; chunked exact distances")
         return {m: (ests[m], why) for m in members}
+    if len(members) == 2 and members[0] in ("kl", "js") and not categorical:
+        est = _knn_kl_js(x, y, n_resamples=n_resamples, alpha=alpha, want=tuple(members),
+                         gen={m: gens[m] for m in members})
+        return {m: (est[m], _knn_why(m, est[m], x.shape[1])) for m in members}
     out = {}
     for m in members:
         res = {"n_resamples": n_resamples, "alpha": alpha, "gen": gens[m]}
         out[m] = _run(m, x, y, categorical=categorical, res=res, max_exact_n=max_exact_n)
     return out
+
+
+def _knn_why(metric: str, est: Estimate, d: int) -> str:
+    """Why a k-NN estimator, and what its flags say."""
+    det = est.details
+    k = det.get("k")
+    dim = det.get("dim", d)
+    if metric == "kl":
+        why = (f"continuous data in d={d}: k-NN estimator on the whitened pooled sample "
+               f"(affine invariant, no density model); k={k}")
+    else:
+        why = (f"continuous data in d={d}: JS = H(M) - (H(P) + H(Q))/2 with "
+               f"Kozachenko-Leonenko k-NN entropies on the whitened pooled sample (k={k})")
+    if dim != d:
+        why += f"; {d - dim} constant or collinear direction(s) dropped"
+    flags = det.get("flags") or []
+    if "disjoint_supports" in flags:
+        why += "; FLAG: the supports do not overlap"
+    if "nearly_disjoint_supports" in flags:
+        why += "; FLAG: the samples barely overlap (estimate unreliable, interval open above)"
+    if "high_dimension" in flags:
+        why += (f"; FLAG: {dim} whitened dimensions is beyond where the calibration study "
+                "found k-NN reliable")
+    if "unclipped" in det or "raw" in det:
+        why += "; clipped to the metric's range"
+    return why
 
 
 def _run(metric: str, x: np.ndarray, y: np.ndarray, *, categorical: bool, res: dict[str, Any],
@@ -205,18 +228,10 @@ def _run(metric: str, x: np.ndarray, y: np.ndarray, *, categorical: bool, res: d
                 why += "; pseudo-count 0.5 keeps KL finite for values unseen in y"
             return est, why
         if metric == "kl":
-            k = min(DEFAULT_K_KL, n - 1, m)
-            est = _knn_kl(x, y, xp, k=k, variant="fixed", **res)
-            why = (f"continuous data in d={d}: k-NN estimator needs no density model; "
-                   f"k={k} has the smallest bias for well-separated samples")
+            est = _knn_kl(x, y, xp, k=min(DEFAULT_K_KL, n - 1, m), variant="fixed", **res)
         else:
-            k = min(DEFAULT_K_JS, small - 1)
-            est = _knn_js(x, y, xp, k=k, **res)
-            why = (f"continuous data in d={d}: JS = H(M) - (H(P) + H(Q))/2 with "
-                   f"Kozachenko-Leonenko k-NN entropies (k={k}; pooled sample, order 2k, for M)")
-        if d > 10:
-            why += f"; note: k-NN estimates are strongly biased in d={d}"
-        return est, why
+            est = _knn_js(x, y, xp, k=min(DEFAULT_K_JS, small - 1), **res)
+        return est, _knn_why(metric, est, d)
     if metric in ("w1", "w2"):
         p = 1.0 if metric == "w1" else 2.0
         est = _wasserstein_estimate(x, y, xp, p=p, max_exact_n=max_exact_n, **res)
