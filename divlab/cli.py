@@ -208,10 +208,12 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
 
 def _metrics_help() -> str:
-    from .estimators.compare import DEFAULT_METRICS, METRICS
+    from .estimators.metrics import METRIC_ALIASES, METRIC_TABLE, default_metrics
 
-    rows = "\n".join(f"  {k:<10} {v}" for k, v in METRICS.items())
-    return (f"metrics (default: {','.join(DEFAULT_METRICS)}):\n{rows}\n\n"
+    rows = "\n".join(f"  {k:<10} {m.description}" for k, m in METRIC_TABLE.items())
+    rows += "".join(f"\n  {k:<10} = {','.join(v)}" for k, v in METRIC_ALIASES.items())
+    return (f"metrics (default: {','.join(default_metrics('continuous'))}; categorical data: "
+            f"{','.join(default_metrics('categorical'))}):\n{rows}\n\n"
             "file formats: .csv/.tsv/.txt (header optional), .parquet, .npy, .npz (--key)\n\n"
             "columns: matched by header name; two files whose names differ (or are in a "
             "different\norder) are refused unless --columns picks the same names from both "

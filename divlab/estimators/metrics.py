@@ -181,8 +181,7 @@ METRIC_TABLE: Mapping[str, Metric] = {m.name: m for m in (
     ),
     Metric(
         name="fid",
-        description=("Frechet distance: FID's quantity, the squared W2 distance between "
-                     "Gaussians fitted to the two feature sets (squared feature units)"),
+        description="Frechet distance (FID): squared W2 between Gaussians fitted to the features",
         lower=0.0, upper=math.inf, kinds=("continuous",), default_for=(),
         estimator=("fitted means and covariances, Bures term through a symmetric eigen route "
                    "(exact when n < d); picked because it is the standard score of generative "
