@@ -205,8 +205,9 @@ def _knn_why(metric: str, est: Estimate, d: int) -> str:
     if "high_dimension" in flags:
         why += (f"; FLAG: {dim} whitened dimensions is beyond where the calibration study "
                 "found k-NN reliable")
-    if "unclipped" in det or "raw" in det:
-        why += "; clipped to the metric's range"
+    raw = det.get("raw")
+    if raw is not None and raw != est.value:
+        why += f"; raw value {raw:.4g} clipped to the metric's range"
     return why
 
 
