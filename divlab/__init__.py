@@ -82,13 +82,20 @@ _LAZY: dict[str, str] = {
     "CompareReport": "divlab.estimators",
     "Estimate": "divlab.estimators",
     "as_samples": "divlab.io",
+    # judging generative models on features
+    **{
+        name: "divlab.generative"
+        for name in ("frechet_distance", "fid", "fid_infinity", "kid", "prdc", "FrechetStats",
+                     "KIDState")
+    },
     "read_samples": "divlab.io",
     # helpers
     "to_numpy": "divlab._array",
 }
 
 _SUBMODULES = {"adversarial", "estimators", "ot", "testing", "errors", "fdiv", "discrete",
-               "gaussian", "densities", "costs", "cli", "info", "io"}
+               "gaussian", "densities", "costs", "cli", "info", "io",
+               "generative"}
 
 __all__ = sorted([*_LAZY, *_SUBMODULES, "__version__"])
 

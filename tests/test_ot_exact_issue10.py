@@ -323,3 +323,19 @@ def test_cdist_metrics_as_ground_costs_match_pot(metric):
     phi = kr_witness(x, y, metric=metric)
     assert float(phi.value) == pytest.approx(ot.emd2(a, b, cdist(x, y, metric)), rel=1e-12)
     assert phi.lipschitz_constant() <= 1.0 + 1e-9
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "cityblock", "chebyshev", "canberra"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_one_dimensional_input_uses_the_requested_metric(metric, weighted):
+    """On the line every metric but canberra is |x - y| (sorted pairing is optimal);
+    canberra is not a function of x - y and goes through the general solver."""
+    rng = np.random.default_rng(17)
+    x, y = rng.normal(size=12), rng.normal(0.5, 2.0, size=9)
+    a = rng.random(12) + 0.1 if weighted else None
+    b = rng.random(9) + 0.1 if weighted else None
+    pa = np.full(12, 1 / 12) if a is None else a / a.sum()
+    pb = np.full(9, 1 / 9) if b is None else b / b.sum()
+    want = ot.emd2(pa, pb, cdist(x[:, None], y[:, None], metric))
+    got = float(wasserstein(x[:, None], y[:, None], a=a, b=b, metric=metric))
+    assert got == pytest.approx(float(want), rel=1e-10, abs=1e-12)

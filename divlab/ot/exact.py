@@ -60,7 +60,7 @@ from ..errors import (
     ShapeMismatchError,
 )
 from ._result import OTResult, result_number
-from .oned import _check_p, wasserstein_1d
+from .oned import _check_p, _validated_weights, _wasserstein_1d_kernel
 
 __all__ = ["emd", "wasserstein", "c_transform"]
 
@@ -639,11 +639,12 @@ def wasserstein(
     n, d = x.shape
     m = y.shape[0]
     dtype = x.dtype
+    if d == 1 and metric != "canberra":  # every other metric is |x - y| on the line
+        u, v = x[:, 0], y[:, 0]  # absent or all-equal weights: the unweighted path of oned
+        wa, wb = _validated_weights(u, v, a, b, xp, names=("a", "b"))
+        return as_result(_wasserstein_1d_kernel(u, v, p, xp, wa, wb), xp)
     wa = check_weights(a, n, "a", xp=xp, dtype=dtype, like=x)
     wb = check_weights(b, m, "b", xp=xp, dtype=dtype, like=y)
-    if d == 1:  # absent weights stay None: the unweighted (sort-and-pair) path of oned
-        return wasserstein_1d(x[:, 0], y[:, 0], u_weights=None if a is None else wa,
-                              v_weights=None if b is None else wb, p=p)
     return as_result(_wasserstein_kernel(x, y, wa, wb, p, xp, metric=metric, max_iter=max_iter,
                                          stacklevel=5, max_memory=max_memory), xp)
 
