@@ -81,6 +81,7 @@ _LAZY: dict[str, str] = {
     "compare": "divlab.estimators",
     "CompareReport": "divlab.estimators",
     "Estimate": "divlab.estimators",
+    "hill_tail_index": "divlab.estimators",
     "as_samples": "divlab.io",
     # judging generative models on features
     **{

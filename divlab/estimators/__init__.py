@@ -19,7 +19,7 @@ from .kernel import energy_distance, median_bandwidth, mmd
 from .knn import knn_entropy, knn_js, knn_kl
 from .plugin import plugin_js, plugin_kl
 from .resampling import half_sample_ci, permutation_test
-from .transport import sliced_wasserstein_estimate, wasserstein_estimate
+from .transport import hill_tail_index, sliced_wasserstein_estimate, wasserstein_estimate
 
 __all__ = [
     "DEFAULT_METRICS",
@@ -30,6 +30,7 @@ __all__ = [
     "compare",
     "energy_distance",
     "half_sample_ci",
+    "hill_tail_index",
     "knn_entropy",
     "knn_js",
     "knn_kl",

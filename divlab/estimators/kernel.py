@@ -31,7 +31,31 @@ kernels ``_mmd`` and ``_energy`` (which :func:`divlab.compare` calls directly). 
 (half-sampling CIs and permutation p-values, see :mod:`divlab.estimators.resampling`)
 forms the pooled kernel/distance matrix once (on at most ``max_matrix_n`` pooled points, a
 random subsample beyond that) and evaluates all ``B`` resamples as quadratic forms
-:math:`w^T K w` of 0/1 weight vectors, two matrix products in total.
+:math:`w^T K w` of 0/1 weight vectors, two matrix products in total. Because that pool is
+a fixed subsample of ``r`` of the ``N`` points the estimate used, the deviations are scaled
+by the pool ratio (:func:`divlab.estimators.resampling.pool_ratio`) so that the interval
+has the variance :math:`\sigma^2/N` of the estimate, not :math:`\sigma^2/(2N - r)`.
+
+Large samples (``max_n``): both statistics cost :math:`O(nmd)`. With ``max_n`` set, each
+sample larger than ``max_n`` is replaced by a random subsample of ``max_n`` points (drawn
+without replacement) *before* the estimate; the estimate is then the statistic of the
+subsample, an estimate of the same population value with the variance of ``max_n`` points,
+and the interval is computed for exactly that (``details["subsampled_to"]``). The 1-D
+energy distance is :math:`O(n \log n)` and never subsampled. :func:`divlab.compare` uses
+``max_n = MAX_KERNEL_N = 10000``.
+
+Standardisation (``scale``): per-column divisors applied to both samples first (the
+caller computes them once, e.g. pooled standard deviations); the statistics are then
+those of the standardised data (a given ``bandwidth`` is in standardised units).
+
+Range of the intervals: the energy distance's interval lies in :math:`[0, \infty)`; the
+unbiased MMD² can be negative, so its interval is clipped below at
+:math:`\min(0, \widehat{MMD}^2_u)` (it goes below 0 only as far as the estimate itself)
+and always reaches up to at least 0 (the population value is :math:`\ge 0`, so an interval
+entirely below 0 would exclude every possible value; ``mmd(x, x)`` thus covers 0).
+
+Shared work: :func:`_mmd_energy` forms each block of squared distances once and derives
+both the Gaussian kernel sums and the distance sums from it.
 """
 
 from __future__ import annotations
@@ -42,9 +66,11 @@ from typing import Any
 import numpy as np
 
 from .._array import (
+    array_namespace,
     chunk_slices,
     default_chunk_rows,
     device_rescale_pair,
+    from_numpy,
     host_float64,
     host_floats,
 )
@@ -65,12 +91,17 @@ from .resampling import (
     half_sample_masks,
     permutation_labels,
     permutation_pvalue,
+    pool_ratio,
 )
 
-__all__ = ["mmd", "energy_distance", "median_bandwidth"]
+__all__ = ["mmd", "energy_distance", "median_bandwidth", "MAX_KERNEL_N", "MAX_MATRIX_N"]
 
 #: Largest pooled sample whose full kernel matrix is used for resampling.
 MAX_MATRIX_N = 2000
+#: Suggested ``max_n`` for callers that must finish in seconds at any size
+#: (:func:`divlab.compare`): MMD and the energy distance (d > 1) on at most this many points
+#: per sample.
+MAX_KERNEL_N = 10_000
 
 
 def median_bandwidth(x: Any, y: Any, *, max_points: int = 1000, rng: Any = 0) -> float:
@@ -124,22 +155,26 @@ def _gauss(sq: Any, h: float, xp: Any) -> Any:
     return xp.exp(sq * (-c))
 
 
-def _block_sums(x: Any, y: Any, xp: Any, kind: str, h: float) -> Any:
-    """Sum over all pairs of k(x_i, y_j) (kind='gauss') or ||x_i - y_j|| (kind='dist').
+def _block_sums_multi(x: Any, y: Any, xp: Any, kinds: tuple[str, ...], h: float) -> dict:
+    """Sums over all pairs of k(x_i, y_j) (``"gauss"``) and/or ||x_i - y_j|| (``"dist"``).
 
-    A 0-d float64 array of ``xp`` (the block sums are accumulated in float64, no host read).
+    Each row block of squared distances is formed once and serves every kind. Values are
+    0-d float64 arrays of ``xp`` (the block sums are accumulated in float64, no host read).
     """
     rows = default_chunk_rows(y.shape[0], 8, 32 * 2**20)
-    total = None
+    total: dict[str, Any] = {}
     for sl in chunk_slices(x.shape[0], rows):
         sq = pairwise_cost_unchecked(x[sl, :], y, xp, metric="sqeuclidean")
-        if kind == "gauss":
-            blk = _gauss(sq, h, xp)
-        else:
-            blk = xp.sqrt(sq)
-        part = xp.astype(xp.sum(blk), xp.float64)
-        total = part if total is None else total + part
+        for kind in kinds:
+            blk = _gauss(sq, h, xp) if kind == "gauss" else xp.sqrt(sq)
+            part = xp.astype(xp.sum(blk), xp.float64)
+            total[kind] = part if kind not in total else total[kind] + part
     return total
+
+
+def _block_sums(x: Any, y: Any, xp: Any, kind: str, h: float) -> Any:
+    """Sum over all pairs of k(x_i, y_j) (kind='gauss') or ||x_i - y_j|| (kind='dist')."""
+    return _block_sums_multi(x, y, xp, (kind,), h)[kind]
 
 
 def _matrix(z: np.ndarray, kind: str, h: float) -> np.ndarray:
@@ -164,7 +199,10 @@ def _stats_from_weights(K: np.ndarray, U: np.ndarray, V: np.ndarray, kind: str) 
 
 
 def _resample(x, y, xp, kind, h, value_stat, B, alpha, gen, max_matrix_n):
-    """Half-sampling CI and permutation p-value for the quadratic statistics (host)."""
+    """Half-sampling CI and permutation p-value for the quadratic statistics (host).
+
+    ``x``, ``y`` are the samples the estimate ``value_stat`` used; the pool of at most
+    ``max_matrix_n`` points is a subsample of them, accounted for by the pool ratio."""
     xn, yn = host_float64(x, xp), host_float64(y, xp)
     n, m = xn.shape[0], yn.shape[0]
     sub = {}
@@ -185,7 +223,8 @@ def _resample(x, y, xp, kind, h, value_stat, B, alpha, gen, max_matrix_n):
         stats = _stats_from_weights(K, U, V, kind)
     else:
         stats = np.full(B, np.nan)
-    frac = 0.5 * (mx[0].sum() / n + my[0].sum() / m)  # share of the *full* data
+    frac = 0.5 * (mx[0].sum() / nx + my[0].sum() / ny)  # share of the pool
+    ratio = pool_ratio(nx, ny, n, m)  # pool vs the data of the estimate
     labels = permutation_labels(nx, ny, B, gen).astype(np.float64)
     perm = _stats_from_weights(K, labels, 1.0 - labels, kind)
     if sub:  # observed statistic on the same subsample as the permutations
@@ -194,7 +233,13 @@ def _resample(x, y, xp, kind, h, value_stat, B, alpha, gen, max_matrix_n):
     else:
         observed = value_stat
     if with_ci:
-        ci = basic_interval(value_stat, stats, alpha=alpha, fraction=frac)
+        if kind == "gauss":  # MMD^2_u: population value >= 0, the estimate may be < 0
+            lo, hi = basic_interval(value_stat, stats, alpha=alpha, fraction=frac, ratio=ratio,
+                                    lower=min(0.0, value_stat))
+            ci = (lo, max(hi, 0.0))
+        else:
+            ci = basic_interval(value_stat, stats, alpha=alpha, fraction=frac, ratio=ratio,
+                                lower=0.0)
         info = {"ci_method": "half-sampling basic interval", "n_resamples": B, **sub}
     else:
         ci = None
@@ -235,8 +280,10 @@ def mmd(
     Returns
     -------
     Estimate
-        ``value`` = MMD² (may be slightly negative for near-identical samples);
-        ``details["bandwidth"]``.
+        ``value`` = MMD² (may be slightly negative for near-identical samples; unbiased, so
+        no bias to report); ``details["bandwidth"]``. The interval reaches at least 0 and
+        goes below 0 only as far as a negative estimate (module docstring), so
+        ``mmd(x, x)`` covers 0.
 
     Examples
     --------
@@ -257,34 +304,165 @@ def mmd(
                 max_matrix_n=max_matrix_n)
 
 
-def _mmd(
-    x: Any, y: Any, xp: Any, *, bandwidth: float | None, n_resamples: int, alpha: float,
-    gen: np.random.Generator, max_matrix_n: int = MAX_MATRIX_N,
-) -> Estimate:
-    """Kernel of :func:`mmd` (validated samples with n, m >= 2; validated parameters)."""
+def _prepare(x: Any, y: Any, xp: Any, *, scale: Any, max_n: int | None,
+             gen: np.random.Generator) -> tuple[Any, Any, dict[str, Any]]:
+    """Standardise by ``scale`` (per-column divisors) and subsample to ``max_n`` points per
+    sample (indices drawn from ``gen``: first for ``x``, then for ``y``)."""
+    info: dict[str, Any] = {}
+    if scale is not None:
+        sc = from_numpy(np.asarray(scale, dtype=np.float64), xp, like=x, dtype=x.dtype)
+        x, y = x / sc, y / sc
+        info["scale"] = [float(v) for v in np.asarray(scale, dtype=np.float64).ravel()]
     n, m = x.shape[0], y.shape[0]
-    # MMD depends on the data only through (x - y) / h: exact power-of-two rescaling of
-    # huge or tiny coordinates (squared distances would overflow or underflow).
-    x, y, s = device_rescale_pair(x, y, xp, power=2.0)
-    scale, = host_floats(xp, s)  # the kernel needs h / scale on the host
-    h = (_median_bandwidth(x, y, xp, max_points=1000, gen=gen) if bandwidth is None
-         else bandwidth / scale)
-    sxx, syy, sxy = host_floats(
-        xp, _block_sums(x, x, xp, "gauss", h), _block_sums(y, y, xp, "gauss", h),
-        _block_sums(x, y, xp, "gauss", h))
+    if max_n is not None and max(n, m) > max_n:
+        if n > max_n:
+            x = xp.take(x, xp.asarray(np.sort(gen.choice(n, max_n, replace=False))), axis=0)
+        if m > max_n:
+            y = xp.take(y, xp.asarray(np.sort(gen.choice(m, max_n, replace=False))), axis=0)
+        info["subsampled_to"] = [int(x.shape[0]), int(y.shape[0])]
+        info["subsample_note"] = (
+            f"O(n m) cost: estimate and interval on a random subsample of at most {max_n} "
+            "points per sample (the interval has the subsample's variance)")
+    return x, y, info
+
+
+def _mmd_energy_streams(gen: np.random.Generator) -> dict[str, np.random.Generator]:
+    """The random streams :func:`_mmd_energy` derives from ``gen``: ``"sub"`` (subsample),
+    ``"mmd"`` and ``"energy"`` (bandwidth subsample and resampling of each statistic)."""
+    seeds = gen.integers(2**63 - 1, size=3)
+    return {k: np.random.default_rng(int(v)) for k, v in zip(("sub", "mmd", "energy"), seeds,
+                                                               strict=True)}
+
+
+def _mmd_h(x: Any, y: Any, xp: Any, bandwidth: float | None, s_h: float,
+           gen: np.random.Generator) -> float:
+    """Bandwidth in the rescaled units of ``x``, ``y`` (divided by ``s_h``)."""
+    if bandwidth is None:
+        return _median_bandwidth(x, y, xp, max_points=1000, gen=gen)
+    return bandwidth / s_h
+
+
+def _mmd_finish(x, y, xp, h, s_h, sums, bandwidth, n_resamples, alpha, gen, max_matrix_n,
+                n0, m0, info) -> Estimate:
+    """MMD² from the block sums (``sums[("xx"|"yy"|"xy")]["gauss"]``), with resampling."""
+    n, m = x.shape[0], y.shape[0]
+    sxx, syy, sxy = host_floats(xp, sums["xx"]["gauss"], sums["yy"]["gauss"],
+                                sums["xy"]["gauss"])
     sxx -= n  # remove the diagonal k(x_i, x_i) = 1
     syy -= m
     value = sxx / (n * (n - 1)) + syy / (m * (m - 1)) - 2 * sxy / (n * m)
     rule = "median heuristic" if bandwidth is None else "given"
-    h_out = h * scale if bandwidth is None else bandwidth  # in the units of the data
-    details: dict[str, Any] = {"bandwidth": h_out, "kernel": "gaussian", "bandwidth_rule": rule}
+    h_out = h * s_h if bandwidth is None else bandwidth  # in the units of the (scaled) data
+    details: dict[str, Any] = {"bandwidth": h_out, "kernel": "gaussian", "bandwidth_rule": rule,
+                               **info}
     ci = p = None
     if n_resamples:
-        ci, _, p, info = _resample(x, y, xp, "gauss", h, value, n_resamples, alpha, gen,
-                                   max_matrix_n)
-        details.update(info)
+        ci, _, p, rinfo = _resample(x, y, xp, "gauss", h, value, n_resamples, alpha, gen,
+                                    max_matrix_n)
+        details.update(rinfo)
     method = f"unbiased MMD^2, Gaussian kernel (h={h_out:.3g})"
-    return Estimate(float(value), ci, method, (n, m), details, p)
+    if "subsampled_to" in info:
+        method += f" on {n}+{m} subsample"
+    return Estimate(float(value), ci, method, (n0, m0), details, p)
+
+
+def _energy_finish(x, y, xp, e2, s_e, n_resamples, alpha, gen, max_matrix_n, n0, m0,
+                   info) -> Estimate:
+    """Energy distance from the (clipped) squared statistic ``e2`` of the rescaled data."""
+    n, m = x.shape[0], y.shape[0]
+    root = math.sqrt(s_e)
+    value = math.sqrt(e2) * root
+    details: dict[str, Any] = {"squared": e2 * s_e, **info}
+    ci = p = None
+    if n_resamples and min(n, m) >= 2:
+        ci2, _, p, rinfo = _resample(x, y, xp, "dist", 1.0, e2, n_resamples, alpha, gen,
+                                     max_matrix_n)
+        ci = (math.sqrt(max(ci2[0], 0.0)) * root, math.sqrt(max(ci2[1], 0.0)) * root)
+        ci = (min(ci[0], value), max(ci[1], value))  # sqrt rounding: keep the estimate inside
+        details.update(rinfo)
+    method = "energy distance (V-statistic, Szekely-Rizzo)"
+    if "subsampled_to" in info:
+        method += f" on {n}+{m} subsample"
+    return Estimate(value, ci, method, (n0, m0), details, p)
+
+
+def _mmd(
+    x: Any, y: Any, xp: Any, *, bandwidth: float | None, n_resamples: int, alpha: float,
+    gen: np.random.Generator, max_matrix_n: int = MAX_MATRIX_N, max_n: int | None = None,
+    scale: Any = None, sub_gen: np.random.Generator | None = None,
+) -> Estimate:
+    """Kernel of :func:`mmd` (validated samples with n, m >= 2; validated parameters).
+
+    ``scale``: per-column divisors (host array) or ``None``; ``max_n``: subsample size cap
+    (module docstring), indices drawn from ``sub_gen`` (default ``gen``) before anything
+    else. ``gen`` then draws the bandwidth subsample and the resamples.
+    """
+    n0, m0 = x.shape[0], y.shape[0]
+    x, y, info = _prepare(x, y, xp, scale=scale, max_n=max_n,
+                          gen=gen if sub_gen is None else sub_gen)
+    # MMD depends on the data only through (x - y) / h: exact power-of-two rescaling of
+    # huge or tiny coordinates (squared distances would overflow or underflow).
+    x, y, s = device_rescale_pair(x, y, xp, power=2.0)
+    s_h, = host_floats(xp, s)  # the kernel needs h / scale on the host
+    h = _mmd_h(x, y, xp, bandwidth, s_h, gen)
+    sums = {"xx": _block_sums_multi(x, x, xp, ("gauss",), h),
+            "yy": _block_sums_multi(y, y, xp, ("gauss",), h),
+            "xy": _block_sums_multi(x, y, xp, ("gauss",), h)}
+    return _mmd_finish(x, y, xp, h, s_h, sums, bandwidth, n_resamples, alpha, gen,
+                       max_matrix_n, n0, m0, info)
+
+
+def _mmd_energy(
+    x: Any, y: Any, xp: Any = None, *, n_resamples: int, alpha: float,
+    gen: np.random.Generator, want: tuple[str, ...] = ("mmd", "energy"),
+    max_n: int | None = None, scale: Any = None, bandwidth: float | None = None,
+    max_matrix_n: int = MAX_MATRIX_N,
+) -> dict[str, Estimate]:
+    """MMD² and the energy distance from one pass over the pairwise distances.
+
+    Validated samples (n, m >= 2) and parameters, as :func:`_mmd` and :func:`_energy`.
+    ``gen`` is split into three streams by :func:`_mmd_energy_streams`; the result is
+    identical to ``_mmd(..., gen=st["mmd"], sub_gen=st["sub"])`` and
+    ``_energy(..., gen=st["energy"], sub_gen=st["sub"])`` with ``st`` those streams (the
+    subsample is common, so the squared distances are computed once for both).
+    """
+    if xp is None:
+        xp = array_namespace(x, y)
+    want = tuple(dict.fromkeys(want))
+    bad = [w for w in want if w not in ("mmd", "energy")]
+    if bad or not want:
+        raise ParameterError(f"`want` must name 'mmd' and/or 'energy', got {want!r}")
+    st = _mmd_energy_streams(gen)
+    n0, m0 = x.shape[0], y.shape[0]
+    out: dict[str, Estimate] = {}
+    if x.shape[1] == 1 or "mmd" not in want:  # nothing to share: energy in 1-D is by sorting
+        if "mmd" in want:
+            out["mmd"] = _mmd(x, y, xp, bandwidth=bandwidth, n_resamples=n_resamples,
+                              alpha=alpha, gen=st["mmd"], max_matrix_n=max_matrix_n,
+                              max_n=max_n, scale=scale, sub_gen=st["sub"])
+        if "energy" in want:
+            out["energy"] = _energy(x, y, xp, n_resamples=n_resamples, alpha=alpha,
+                                    gen=st["energy"], max_matrix_n=max_matrix_n, max_n=max_n,
+                                    scale=scale, sub_gen=st["sub"])
+        return {k: out[k] for k in want}
+    xs, ys, info = _prepare(x, y, xp, scale=scale, max_n=max_n, gen=st["sub"])
+    xs, ys, s = device_rescale_pair(xs, ys, xp, power=2.0)
+    s_h, = host_floats(xp, s)
+    h = _mmd_h(xs, ys, xp, bandwidth, s_h, st["mmd"])
+    kinds = ("gauss", "dist") if "energy" in want else ("gauss",)
+    sums = {"xx": _block_sums_multi(xs, xs, xp, kinds, h),
+            "yy": _block_sums_multi(ys, ys, xp, kinds, h),
+            "xy": _block_sums_multi(xs, ys, xp, kinds, h)}
+    out["mmd"] = _mmd_finish(xs, ys, xp, h, s_h, sums, bandwidth, n_resamples, alpha,
+                             st["mmd"], max_matrix_n, n0, m0, info)
+    if "energy" in want:
+        n, m = xs.shape[0], ys.shape[0]
+        sxx, syy, sxy = host_floats(xp, sums["xx"]["dist"], sums["yy"]["dist"],
+                                    sums["xy"]["dist"])
+        e2 = max(2 * sxy / (n * m) - sxx / n**2 - syy / m**2, 0.0)
+        out["energy"] = _energy_finish(xs, ys, xp, e2, s_h, n_resamples, alpha, st["energy"],
+                                       max_matrix_n, n0, m0, info)
+    return {k: out[k] for k in want}
 
 
 @argument_hints
@@ -358,9 +536,19 @@ def energy_distance(
 def _energy(
     x: Any, y: Any, xp: Any, *, n_resamples: int, alpha: float, gen: np.random.Generator,
     max_matrix_n: int = MAX_MATRIX_N, wu: Any = None, wv: Any = None,
+    max_n: int | None = None, scale: Any = None, sub_gen: np.random.Generator | None = None,
 ) -> Estimate:
     """Kernel of :func:`energy_distance` (validated samples and parameters; ``wu``, ``wv``
-    normalised float64 weights or ``None``, both ``None`` or both given, no resampling)."""
+    normalised float64 weights or ``None``, both ``None`` or both given, no resampling).
+
+    ``scale``: per-column divisors or ``None``; ``max_n``: subsample cap for ``d > 1``
+    and unweighted samples (indices from ``sub_gen``, default ``gen``); the 1-D statistic is
+    :math:`O(n \\log n)` and never subsampled.
+    """
+    n0, m0 = x.shape[0], y.shape[0]
+    cap = max_n if (wu is None and x.shape[1] > 1) else None
+    x, y, info = _prepare(x, y, xp, scale=scale, max_n=cap,
+                          gen=gen if sub_gen is None else sub_gen)
     n, m = x.shape[0], y.shape[0]
     # E^2 is 1-homogeneous (E is 1/2-homogeneous): exact power-of-two rescaling of huge or
     # tiny coordinates, whose squared distances would overflow or underflow.
@@ -372,29 +560,21 @@ def _energy(
             e2_arr = (2.0 * _weighted_dist_sum(x, y, wu, wv, xp)
                       - _weighted_dist_sum(x, x, wu, wu, xp)
                       - _weighted_dist_sum(y, y, wv, wv, xp))
-        e2, scale = host_floats(xp, e2_arr, s)
+        e2, s_e = host_floats(xp, e2_arr, s)
         e2 = max(e2, 0.0)
-        value = math.sqrt(e2) * math.sqrt(scale)
+        value = math.sqrt(e2) * math.sqrt(s_e)
         return Estimate(value, None, "energy distance (weighted V-statistic, Szekely-Rizzo)",
-                        (n, m), {"squared": e2 * scale, "weighted": True}, None)
+                        (n, m), {"squared": e2 * s_e, "weighted": True, **info}, None)
     if x.shape[1] == 1:  # O((n+m) log(n+m)): 2 * integral (F - G)^2
-        e2, scale = host_floats(xp, _energy2_1d(x[:, 0], y[:, 0], xp), s)
+        e2, s_e = host_floats(xp, _energy2_1d(x[:, 0], y[:, 0], xp), s)
         e2 = max(e2, 0.0)
     else:
-        sxx, syy, sxy, scale = host_floats(
-            xp, _block_sums(x, x, xp, "dist", 1.0), _block_sums(y, y, xp, "dist", 1.0),
-            _block_sums(x, y, xp, "dist", 1.0), s)
+        sums = {k: _block_sums_multi(a, b, xp, ("dist",), 1.0)["dist"]
+                for k, a, b in (("xx", x, x), ("yy", y, y), ("xy", x, y))}
+        sxx, syy, sxy, s_e = host_floats(xp, sums["xx"], sums["yy"], sums["xy"], s)
         e2 = max(2 * sxy / (n * m) - sxx / n**2 - syy / m**2, 0.0)
-    root = math.sqrt(scale)
-    value = math.sqrt(e2) * root
-    details: dict[str, Any] = {"squared": e2 * scale}
-    ci = p = None
-    if n_resamples and min(n, m) >= 2:
-        ci2, _, p, info = _resample(x, y, xp, "dist", 1.0, e2, n_resamples, alpha, gen,
-                                    max_matrix_n)
-        ci = (math.sqrt(max(ci2[0], 0.0)) * root, math.sqrt(max(ci2[1], 0.0)) * root)
-        details.update(info)
-    return Estimate(value, ci, "energy distance (V-statistic, Szekely-Rizzo)", (n, m), details, p)
+    return _energy_finish(x, y, xp, e2, s_e, n_resamples, alpha, gen, max_matrix_n, n0, m0,
+                          info)
 
 
 def _weighted_dist_sum(x: Any, y: Any, wx: Any, wy: Any, xp: Any) -> Any:

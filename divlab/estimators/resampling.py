@@ -12,14 +12,39 @@ Confidence intervals (all estimators)
         \qquad \delta_b = T^{*}_b - \overline{T^{*}},
         \qquad s = \sqrt{f / (1 - f)},
 
-    with :math:`f` the fraction of the data in each half-sample. For a mean of ``n`` values,
-    a half-sample (``f = 1/2``, ``s = 1``) has exactly the variance of the full-sample mean
-    (finite-population correction), so no rescaling is needed; the same holds to first
-    order for every smooth :math:`\sqrt n`-consistent statistic. Centring the deviations on
-    their own mean removes the difference in bias between size ``n/2`` and size ``n`` (which
-    is large for k-NN and Wasserstein estimators), so the interval describes *sampling
-    variability* around the estimate and does not correct the estimator's bias.
-    The interval is not BCa.
+    with :math:`f` the fraction of the resampling pool in each half-sample. For a mean of
+    ``N`` values, a half-sample (``f = 1/2``, ``s = 1``) has exactly the variance of the
+    full-sample mean (finite-population correction), so no rescaling is needed; the same
+    holds to first order for every smooth :math:`\sqrt N`-consistent statistic.
+
+    **Half-samples from a subsample.** When the estimate uses ``N`` points but the
+    half-samples are drawn from a fixed random subsample (the *pool*) of ``r < N`` of them
+    (to bound the cost of resampling), the deviations have the conditional variance
+    :math:`\sigma^2 (1/h - 1/r)` with ``h = f r`` (finite-population correction within the
+    pool), i.e. :math:`s^2 \sigma^2 (1/h - 1/r) = \sigma^2 / r` after the factor ``s``, not
+    the :math:`\sigma^2 / N` of the estimate (scaling with ``f = h/N`` instead, as an
+    earlier version did, gives :math:`\sigma^2 / (2N - r)`: too narrow). The deviations are
+    therefore also multiplied by :math:`\sqrt{\rho}` with the *pool ratio*
+    :math:`\rho = r / N`; for two samples (pools ``r_x, r_y`` of ``n, m`` points)
+    :math:`\rho = (1/n + 1/m) / (1/r_x + 1/r_y)` (:func:`pool_ratio`), exact when
+    :math:`r_x / n = r_y / m` or when both samples contribute the same per-point variance.
+
+    **An independent error source** (the Monte-Carlo error of the random directions of
+    sliced Wasserstein) with standard deviation :math:`\tau` is added in quadrature to each
+    side: :math:`[\hat T - \sqrt{u^2 + (z\tau)^2},\ \hat T + \sqrt{l^2 + (z\tau)^2}]` with
+    :math:`u = s\,q_{1-\alpha/2}(\delta) \ge 0`, :math:`l = -s\,q_{\alpha/2}(\delta)`,
+    :math:`z = \Phi^{-1}(1 - \alpha/2)`.
+
+    Centring the deviations on their own mean removes the difference in bias between size
+    ``h`` and size ``N`` (which is large for k-NN and Wasserstein estimators), so the
+    interval describes *sampling variability* around the estimate: it covers the
+    estimator's population value :math:`E[\hat T]`, and the true value only where the
+    estimator's bias is small against the interval's half-width. The interval is not BCa.
+
+    **Range.** The interval is finally intersected with the metric's range
+    ``[lower, upper]`` (e.g. ``[0, inf)`` for distances, ``[0, log 2]`` for JS) and
+    widened to contain the estimate, so it always contains the estimate and lies in the
+    range whenever the estimate does.
 
 p-values (all estimators)
     **Permutation test** of :math:`H_0: P = Q`: the pooled sample is relabelled ``B`` times
@@ -49,6 +74,7 @@ __all__ = [
     "half_sample_masks",
     "permutation_labels",
     "basic_interval",
+    "pool_ratio",
     "permutation_pvalue",
     "check_alpha",
     "half_sample_ci",
@@ -89,23 +115,80 @@ def permutation_labels(n: int, m: int, n_resamples: int, rng: np.random.Generato
     return labels
 
 
+def pool_ratio(r_x: int, r_y: int, n: int, m: int) -> float:
+    r""":math:`\rho = (1/n + 1/m) / (1/r_x + 1/r_y)`: variance of an estimate on ``n + m``
+    points relative to one on pools of ``r_x + r_y`` of them (module docstring).
+
+    Examples
+    --------
+    >>> pool_ratio(100, 100, 1000, 1000)
+    0.1
+    """
+    return float((1.0 / n + 1.0 / m) / (1.0 / r_x + 1.0 / r_y))
+
+
 def basic_interval(
-    value: float, stats: np.ndarray, *, alpha: float, fraction: float
+    value: float, stats: np.ndarray, *, alpha: float, fraction: float, ratio: float = 1.0,
+    extra_sd: float = 0.0, lower: float = -math.inf, upper: float = math.inf,
 ) -> tuple[float, float]:
     """Half-sampling *basic* interval around ``value`` (see the module docstring).
 
-    ``fraction`` is the share ``f`` of the data in each half-sample; deviations are scaled by
-    :math:`\\sqrt{f/(1-f)}`. Non-finite resampled statistics are ignored.
+    Parameters
+    ----------
+    value : float
+        The estimate.
+    stats : ndarray
+        The statistic on each half-sample (non-finite ones are ignored).
+    alpha : float
+        Level ``1 - alpha``.
+    fraction : float
+        Share ``f`` of the resampling pool in each half-sample; deviations are scaled by
+        :math:`\\sqrt{f/(1-f)}`.
+    ratio : float, default 1
+        Pool ratio :math:`\\rho` (pool size over the size the estimate used,
+        :func:`pool_ratio`); deviations are further scaled by :math:`\\sqrt\\rho`.
+    extra_sd : float, default 0
+        Standard deviation of an independent error of the estimate, added in quadrature
+        to both sides.
+    lower, upper : float
+        Range of the metric; the interval is clipped to it and then widened to contain
+        ``value``.
+
+    Returns
+    -------
+    tuple of float
+        ``(low, high)`` with ``low <= value <= high``; ``(value, value)`` when fewer than
+        two finite statistics are available or ``value`` is not finite.
+
+    Examples
+    --------
+    >>> lo, hi = basic_interval(0.01, np.array([0.0, 0.02, 0.04, 0.06]), alpha=0.05,
+    ...                         fraction=0.5, lower=0.0)
+    >>> lo >= 0.0 and lo <= 0.01 <= hi
+    True
     """
+    value = float(value)
     s = np.asarray(stats, dtype=float)
     s = s[np.isfinite(s)]
     if s.size < 2 or not math.isfinite(value):
-        return (float(value), float(value))
+        return (value, value)
     f = min(max(float(fraction), 1e-12), 1 - 1e-12)
-    scale = math.sqrt(f / (1.0 - f))
+    scale = math.sqrt(f / (1.0 - f) * max(float(ratio), 0.0))
     dev = (s - s.mean()) * scale
     lo_q, hi_q = np.quantile(dev, [alpha / 2, 1 - alpha / 2])
-    return (float(value - hi_q), float(value - lo_q))
+    up, down = max(float(hi_q), 0.0), max(-float(lo_q), 0.0)
+    if extra_sd > 0 and math.isfinite(extra_sd):
+        z = float(_norm_ppf(1 - alpha / 2))
+        up, down = math.hypot(up, z * extra_sd), math.hypot(down, z * extra_sd)
+    lo, hi = value - up, value + down
+    lo, hi = max(lo, lower), min(hi, upper)
+    return (min(lo, value), max(hi, value))
+
+
+def _norm_ppf(q: float) -> float:
+    from scipy.special import ndtri
+
+    return float(ndtri(q))
 
 
 def permutation_pvalue(observed: float, perm_stats: np.ndarray) -> float:

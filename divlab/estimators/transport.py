@@ -7,33 +7,68 @@ r"""Wasserstein distances between samples, with resampling: exact, subsampled ex
   used when both samples have at most ``max_exact_n`` points; larger samples are first
   subsampled (without replacement, ``rng``) to ``max_exact_n`` points each, which is
   reported in ``details``. The empirical :math:`W_p` is biased upwards at finite ``n``
-  (by :math:`O(n^{-1/d})` for ``d >= 3``): CIs describe sampling variability, not that bias.
+  (by :math:`O(n^{-1/d})` for ``d >= 3``): CIs cover the estimator's population value
+  :math:`E[\hat W_p]` (at the size actually used), not the true :math:`W_p` unless that
+  bias is small against the interval. Simulation (d = 2, n = m = 500, Gaussian shift
+  ``a``, 60 replicates, 100 resamples): coverage of :math:`E[\hat W_1]` 0.88 for
+  ``a = 0.3`` (the estimate is 17 % high there; half-width 0.88 × 1.96 sd; the previous
+  pooled half-sampling gave 0.67 and 0.47 ×) and 0.93 for ``a = 1`` (half-width 0.86 ×).
 * :func:`sliced_wasserstein_estimate` — Monte-Carlo sliced Wasserstein
   :math:`SW_p = (\frac1L\sum_{l=1}^L W_p^p(\theta_l^\top x, \theta_l^\top y))^{1/p}` over
-  ``L = n_projections`` directions uniform on the sphere, each 1-D term exact.
+  ``L = n_projections`` directions uniform on the sphere, each 1-D term exact. Samples
+  larger than ``MAX_SLICED_N = 200000`` are subsampled to that size first (``details``).
+
+Heavy tails (refusal)
+    :math:`W_p` needs finite moments of order ``p`` and its half-sampling interval a finite
+    variance. :func:`wasserstein_estimate` estimates the tail index of the pooled sample
+    (:func:`hill_tail_index`, pooled size at least ``TAIL_MIN_N = 200``) and, when it is
+    below ``p + 0.5``, warns (:class:`~divlab.errors.UnreliableEstimateWarning`), marks the estimate
+    (``details["heavy_tail"]``, ``details["tail_index"]``) and gives no interval (the
+    permutation p-value stays valid). Measured rates (``W1``, min over 1–5 coordinates):
+    Cauchy flagged in 90 % of samples at N = 200 and 99–100 % from N = 1000; Gaussian,
+    uniform, exponential and t3 never from N = 200 (t2, which has a mean but no variance,
+    about 25 % at N = 200, 0 % at N = 1e4); log-normal in d = 5 at N = 200 in 64 %. For
+    ``p = 2`` (threshold 2.5) light-tailed but skewed data are flagged often below
+    N = 1000 (exponential in d = 5: 93 % at N = 200, 4 % at N = 1000).
 
 Resampling (:mod:`divlab.estimators.resampling`): on the line and for sliced W every
 half-sample / relabelling is a set of sorted sub-arrays of the once-sorted data, and all
-``B`` of them are evaluated at once on a common quantile grid; for exact ``d > 1`` the
-pooled cost matrix of (at most) ``160`` points per sample is formed once and each
-resample solves one small EMD on a sub-block of it.
+``B`` of them are evaluated at once on a common quantile grid. For exact ``d > 1`` the
+interval comes from ``B`` random subsamples of :math:`\min(N/2, 250)` points per sample
+and ``2B`` of a quarter of that size (each one exact EMD), extrapolated to the ``N``
+points of the estimate with the convergence rate estimated from the two sizes
+(:func:`_exact_resample`; the empirical :math:`W_p` converges more slowly than
+:math:`\sqrt N` near :math:`P = Q`, which made fixed-rate intervals too narrow); the
+permutation test relabels a pool of at most ``160`` points per sample (pooled cost matrix
+formed once, one small EMD per relabelling). Sliced W resamples a pool of at most 1000
+points per sample, accounted for by the pool ratio (the interval has the variance of the
+estimate, not the smaller one of the pool). The sliced interval adds the Monte-Carlo error
+of the ``L`` directions in quadrature: with :math:`c_l` the per-direction costs and
+:math:`S = \bar c`, :math:`\mathrm{sd}_\theta(\widehat{SW}_p) \approx
+\frac{\widehat{SW}_p}{p\,S}\,\mathrm{sd}(c)/\sqrt L` (delta method; data and directions are
+independent, so the variances add), ``details["direction_sd"]``.
+
+Units: :math:`W_p` and :math:`SW_p` are 1-homogeneous and computed exactly so — scaling
+the data by a power of two scales the estimate and interval exactly. ``scale=`` in the
+kernels divides the columns by given per-column divisors first (standardised units).
 
 Check once: the public functions validate their arguments and call the kernels
 ``_wasserstein_estimate`` and ``_sliced_estimate`` (which :func:`divlab.compare` calls
 directly); these call the private kernels of :mod:`divlab.ot` (``_wasserstein_1d_kernel``,
-``_wasserstein_kernel``, ``_sliced_wasserstein_kernel``), not its public, validating
-functions.
+``_wasserstein_kernel``, ``_sliced_parts``), not its public, validating functions.
 """
 
 from __future__ import annotations
 
+import math
+import warnings
 from typing import Any
 
 import numpy as np
 
-from .._array import array_namespace, device_rescale_pair, host_float64, host_floats
+from .._array import array_namespace, device_rescale_pair, from_numpy, host_float64, host_floats
 from .._validate import check_int, check_positive, check_rng, check_sample_pair, check_weights
-from ..errors import ParameterError
+from ..errors import ParameterError, UnreliableEstimateWarning
 from ._result import Estimate
 from .resampling import (
     basic_interval,
@@ -41,15 +76,25 @@ from .resampling import (
     half_sample_masks,
     permutation_labels,
     permutation_pvalue,
+    pool_ratio,
 )
 
-__all__ = ["wasserstein_estimate", "sliced_wasserstein_estimate", "MAX_EXACT_N"]
+__all__ = ["wasserstein_estimate", "sliced_wasserstein_estimate", "hill_tail_index",
+           "MAX_EXACT_N", "MAX_SLICED_N"]
 
 #: Default largest sample size solved exactly in d > 1 (larger samples are subsampled).
 MAX_EXACT_N = 2000
 #: Default number of random directions of :func:`sliced_wasserstein_estimate`.
 DEFAULT_N_PROJECTIONS = 200
+#: Pooled sample size below which the tail check of W_p is skipped.
+TAIL_MIN_N = 200
+#: Rows used by the tail check (an evenly strided subset beyond).
+TAIL_MAX_ROWS = 200_000
+#: :func:`sliced_wasserstein_estimate` on at most this many points per sample (a random
+#: subsample beyond; the interval has the subsample's variance).
+MAX_SLICED_N = 200_000
 _RESAMPLE_EXACT_N = 160
+_RESAMPLE_EXACT_H = 250
 _RESAMPLE_SLICED_N = 1000
 _RESAMPLE_SLICED_L = 50
 
@@ -98,23 +143,78 @@ def _oned_resample(xv, yv, p, value_pp, B, alpha, gen):
     zs = z[oz]
     lab = permutation_labels(n, m, B, gen)
     perm = _sorted_wpp(_kept_sorted(zs, oz, lab), _kept_sorted(zs, oz, ~lab), p) ** (1 / p)
-    frac = 0.5 * (mx[0].mean() + my[0].mean())
-    return basic_interval(value_pp ** (1 / p), stats, alpha=alpha, fraction=frac), \
+    frac = 0.5 * (mx[0].mean() + my[0].mean())  # the pool is all the data: ratio 1
+    return basic_interval(value_pp ** (1 / p), stats, alpha=alpha, fraction=frac, lower=0.0), \
         permutation_pvalue(value_pp ** (1 / p), perm)
 
 
-def _exact_resample(xn, yn, p, value, n_used, B, alpha, gen):
+def _random_subsets(n: int, h: int, B: int, gen: np.random.Generator) -> np.ndarray:
+    """``B`` random subsets of ``h`` of ``range(n)`` (without replacement): ``(B, h)``."""
+    keys = gen.random((B, n))
+    return np.argpartition(keys, h - 1, axis=1)[:, :h] if h < n else np.tile(np.arange(n), (B, 1))
+
+
+def _exact_subsample_stats(xn, yn, p, hx, hy, B, gen):
+    """Exact W_p of ``B`` random subsamples of ``hx`` + ``hy`` points (host, POT)."""
     import ot
 
     from ..costs import pairwise_cost_unchecked
 
+    ix = _random_subsets(xn.shape[0], hx, B, gen)
+    iy = _random_subsets(yn.shape[0], hy, B, gen)
+    a, b = np.full(hx, 1.0 / hx), np.full(hy, 1.0 / hy)
+    out = np.empty(B)
+    for k in range(B):
+        c = np.sqrt(pairwise_cost_unchecked(xn[ix[k]], yn[iy[k]], None, metric="sqeuclidean"))
+        out[k] = float(max(ot.emd2(a, b, c**p if p != 1 else c), 0.0)) ** (1 / p)
+    return out
+
+
+def _exact_resample(xn, yn, p, value, B, alpha, gen):
+    r"""CI and permutation p-value of exact W_p in d > 1 (``xn``, ``yn``: the data the estimate
+    used, ``N_x`` and ``N_y`` points).
+
+    CI: *subsampling with an estimated rate* (Bertail, Politis & Romano 1999). ``B``
+    random subsamples of :math:`h_1 = \min(N/2, 250)` points per sample and ``2B`` of
+    :math:`h_2 = h_1/4` (each an exact EMD) give the spreads :math:`s_1, s_2`; with the
+    finite-population factors removed, :math:`\mathrm{sd}(h) \propto h^{-\beta}` gives
+    :math:`\hat\beta = \log(s_2'/s_1') / \log 4`, clipped to ``[0.25, 0.5]`` (0.5 is the
+    :math:`\sqrt N` rate of a smooth statistic; near :math:`P = Q` the empirical W_p
+    converges more slowly, and assuming 0.5 there made the intervals too narrow). The
+    centred size-:math:`h_1` deviations are scaled by :math:`(h_1/N)^{\hat\beta} /
+    \sqrt{1 - h_1/N}` (for :math:`\hat\beta = 1/2` this is the half-sampling factor).
+    p-value: relabellings of a pool of at most ``_RESAMPLE_EXACT_N`` points per sample.
+    """
+    import ot
+
+    from ..costs import pairwise_cost_unchecked
+
+    Nx, Ny = xn.shape[0], yn.shape[0]
+    h1x, h1y = max(1, min(Nx // 2, _RESAMPLE_EXACT_H)), max(1, min(Ny // 2, _RESAMPLE_EXACT_H))
+    stats = _exact_subsample_stats(xn, yn, p, h1x, h1y, B, gen)
+    # harmonic means: exact when h/N is the same for both samples
+    N_eff = 2.0 / (1.0 / Nx + 1.0 / Ny)
+    h1 = 2.0 / (1.0 / h1x + 1.0 / h1y)
+    f1 = min(h1 / N_eff, 0.5)
+    beta = 0.5
+    h2x, h2y = h1x // 4, h1y // 4
+    if min(h2x, h2y) >= 5 and B >= 20:
+        stats2 = _exact_subsample_stats(xn, yn, p, h2x, h2y, 2 * B, gen)
+        h2 = 2.0 / (1.0 / h2x + 1.0 / h2y)
+        s1 = float(np.std(stats, ddof=1)) / math.sqrt(max(1.0 - h1 / N_eff, 1e-12))
+        s2 = float(np.std(stats2, ddof=1)) / math.sqrt(max(1.0 - h2 / N_eff, 1e-12))
+        if s1 > 0 and s2 > 0:
+            beta = min(max(math.log(s2 / s1) / math.log(h1 / h2), 0.25), 0.5)
+    # basic_interval scales by sqrt(f / (1 - f) * ratio): ratio = f**(2 beta - 1) gives
+    # (h1 / N)**beta / sqrt(1 - h1 / N)
+    ci = basic_interval(value, stats, alpha=alpha, fraction=f1, ratio=f1 ** (2 * beta - 1),
+                        lower=0.0)
+    # permutation test on a pool
     r = _RESAMPLE_EXACT_N
-    if xn.shape[0] > r:
-        xn = xn[gen.choice(xn.shape[0], r, replace=False)]
-    if yn.shape[0] > r:
-        yn = yn[gen.choice(yn.shape[0], r, replace=False)]
-    nx, ny = xn.shape[0], yn.shape[0]
-    z = np.concatenate([xn, yn])
+    xq = xn[gen.choice(Nx, r, replace=False)] if Nx > r else xn
+    yq = yn[gen.choice(Ny, r, replace=False)] if Ny > r else yn
+    nx, ny = xq.shape[0], yq.shape[0]
+    z = np.concatenate([xq, yq])
     cost = np.sqrt(pairwise_cost_unchecked(z, z, None, metric="sqeuclidean")) ** p
     ar = np.arange(nx + ny)
 
@@ -123,14 +223,12 @@ def _exact_resample(xn, yn, p, value, n_used, B, alpha, gen):
         b = np.full(iy.size, 1.0 / iy.size)
         return float(max(ot.emd2(a, b, cost[np.ix_(ix, iy)]), 0.0)) ** (1 / p)
 
-    mx, my = half_sample_masks(nx, B, gen), half_sample_masks(ny, B, gen)
-    stats = np.array([stat(ar[:nx][a], ar[nx:][b]) for a, b in zip(mx, my, strict=True)])
     lab = permutation_labels(nx, ny, B, gen)
     perm = np.array([stat(ar[lb], ar[~lb]) for lb in lab])
     observed = stat(ar[:nx], ar[nx:])
-    frac = 0.5 * (mx[0].sum() + my[0].sum()) / n_used
-    ci = basic_interval(value, stats, alpha=alpha, fraction=frac)
-    return ci, permutation_pvalue(observed, perm), {"resample_subsample": [nx, ny]}
+    info = {"resample_subsample": [h1x, h1y], "rate_exponent": beta,
+            "permutation_pool": [nx, ny]}
+    return ci, permutation_pvalue(observed, perm), info
 
 
 def wasserstein_estimate(
@@ -160,7 +258,13 @@ def wasserstein_estimate(
     Returns
     -------
     Estimate
-        :math:`W_p` (not :math:`W_p^p`).
+        :math:`W_p` (not :math:`W_p^p`); ``details["tail_index"]``, ``details["heavy_tail"]``.
+
+    Warns
+    -----
+    UnreliableEstimateWarning
+        Heavy tails: the estimated tail index of the pooled sample is below ``p + 0.5``
+        (module docstring); the estimate is then marked and has no interval.
 
     Examples
     --------
@@ -179,18 +283,31 @@ def wasserstein_estimate(
 
 def _wasserstein_estimate(
     x: Any, y: Any, xp: Any, *, p: float, max_exact_n: int, n_resamples: int, alpha: float,
-    gen: np.random.Generator,
+    gen: np.random.Generator, scale: Any = None, tail_check: bool = True,
 ) -> Estimate:
-    """Kernel of :func:`wasserstein_estimate` (validated samples and parameters)."""
+    """Kernel of :func:`wasserstein_estimate` (validated samples and parameters).
+
+    ``scale``: per-column divisors (host array) or ``None``; ``tail_check``: run
+    :func:`tail_index_check` (a warning and ``details["heavy_tail"]`` when it fires, and no
+    interval).
+    """
     from ..ot.exact import _wasserstein_kernel
     from ..ot.oned import _wasserstein_1d_kernel
 
     n, d = x.shape
     m = y.shape[0]
     details: dict[str, Any] = {"p": p, "ground_metric": "euclidean"}
+    if scale is not None:
+        x, y = _apply_scale(x, y, xp, scale)
+        details["scale"] = [float(v) for v in np.asarray(scale, dtype=np.float64).ravel()]
+    tail = _tail_index(x, y, xp) if tail_check else None
+    if tail is None:
+        tail = xp.asarray(math.inf, dtype=xp.float64)
+        if tail_check:
+            details["tail_check"] = f"skipped (fewer than {TAIL_MIN_N} pooled points)"
     pname = f"W{p:g}"
     if d == 1:
-        value, = host_floats(xp, _wasserstein_1d_kernel(x[:, 0], y[:, 0], p, xp))
+        value, a_hat = host_floats(xp, _wasserstein_1d_kernel(x[:, 0], y[:, 0], p, xp), tail)
         method = f"exact 1-D {pname} (sorted quantiles)"
     else:
         xs, ys = x, y
@@ -204,23 +321,107 @@ def _wasserstein_estimate(
         # uniform weights, built exactly as the public divlab.ot.wasserstein builds them
         wa = check_weights(None, xs.shape[0], "a", xp=xp, dtype=xs.dtype, like=xs)
         wb = check_weights(None, ys.shape[0], "b", xp=xp, dtype=ys.dtype, like=ys)
-        value, = host_floats(xp, _wasserstein_kernel(xs, ys, wa, wb, p, xp, stacklevel=5))
+        value, a_hat = host_floats(xp, _wasserstein_kernel(xs, ys, wa, wb, p, xp, stacklevel=5),
+                                   tail)
         x, y = xs, ys
+    heavy = a_hat < p + 0.5
+    if "tail_check" not in details and tail_check:
+        details.update(tail_index=a_hat, heavy_tail=bool(heavy),
+                       tail_check="Hill estimate on |z - median| (pooled), flagged below p + 0.5")
+    if heavy:
+        warnings.warn(
+            f"{pname}: the tail index of the pooled sample is estimated at "
+            f"{details['tail_index']:.2f} < p + 0.5 = {p + 0.5:g}: the samples may have no "
+            f"finite moment of order {p:g}, so {pname} may be infinite and the estimate "
+            f"({value:.4g}) means little; no interval is given (details['heavy_tail']). "
+            "Use a bounded metric (js, mmd) or a transform of the data.",
+            UnreliableEstimateWarning, stacklevel=3)
+        method += " [heavy tails: see details]"
     ci = pv = None
     if n_resamples and min(x.shape[0], y.shape[0]) >= 2:
         xn, yn = host_float64(x, xp), host_float64(y, xp)
         # W_p is 1-homogeneous: resample on exactly rescaled coordinates when |x|^p
         # would overflow or underflow, and scale the interval back.
-        xn, yn, scale = _host_rescale(xn, yn, p)
-        vs = value / scale
+        xn, yn, sc = _host_rescale(xn, yn, p)
+        vs = value / sc
         if d == 1:
             ci, pv = _oned_resample(xn[:, 0], yn[:, 0], p, vs**p, n_resamples, alpha, gen)
         else:
-            ci, pv, info = _exact_resample(xn, yn, p, vs, x.shape[0], n_resamples, alpha, gen)
+            ci, pv, info = _exact_resample(xn, yn, p, vs, n_resamples, alpha, gen)
             details.update(info)
-        ci = (ci[0] * scale, ci[1] * scale)
+        ci = (ci[0] * sc, ci[1] * sc)
         details.update(ci_method="half-sampling basic interval", n_resamples=n_resamples)
+        if heavy:
+            ci = None
+            details["ci_method"] = ("none: heavy tails (half-sampling needs a finite variance; "
+                                    "the permutation p-value stays valid)")
     return Estimate(float(value), ci, method, (n, m), details, pv)
+
+
+def _apply_scale(x: Any, y: Any, xp: Any, scale: Any) -> tuple[Any, Any]:
+    """Divide the columns of both samples by the host per-column divisors ``scale``."""
+    sc = from_numpy(np.asarray(scale, dtype=np.float64).reshape(1, -1), xp, like=x,
+                    dtype=x.dtype)
+    return x / sc, y / sc
+
+
+def hill_tail_index(z: Any, *, max_rows: int | None = None) -> float:
+    r"""Smallest per-coordinate Hill estimate of the tail index of a sample.
+
+    For each column, :math:`u_i = |z_i - \mathrm{median}(z)|` sorted decreasingly and
+    :math:`k = \max(10, \lfloor\sqrt N\rfloor)`:
+
+    .. math::
+        \hat\alpha = k \Big/ \sum_{i=1}^{k} \log\frac{u_{(i)}}{u_{(k+1)}}
+
+    (Hill 1975). A distribution with tail :math:`P(|Z| > t) \sim t^{-\alpha}` has finite
+    moments of order below :math:`\alpha` only; light tails give large values (Gaussian:
+    about 5 at N = 1000, 12 at N = 2e5), the Cauchy distribution about 1. Columns whose
+    :math:`u_{(k+1)}` is 0 (mostly repeated values) count as ``inf``. At most
+    ``max_rows`` rows (default ``TAIL_MAX_ROWS`` = 200 000) are used: an evenly strided
+    subset beyond that, no randomness.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> z = np.random.default_rng(0).standard_cauchy((5000, 2))
+    >>> 0.7 < hill_tail_index(z) < 1.3
+    True
+    """
+    z = np.asarray(z, dtype=np.float64)
+    if z.ndim == 1:
+        z = z[:, None]
+    if z.shape[0] < 2:
+        return math.inf
+    xp = array_namespace(z)
+    return float(_hill_xp(z, xp, TAIL_MAX_ROWS if max_rows is None else max_rows))
+
+
+def _hill_xp(z: Any, xp: Any, max_rows: int) -> Any:
+    """:func:`hill_tail_index` with ``xp`` operations only (a 0-d array, no host read)."""
+    if z.shape[0] > max_rows:
+        z = z[:: -(-z.shape[0] // max_rows), :]
+    N = z.shape[0]
+    k = min(max(10, math.isqrt(N)), N - 1)
+    z = xp.astype(z, xp.float64)
+    srt = xp.sort(z, axis=0)
+    med = 0.5 * (srt[(N - 1) // 2, :] + srt[N // 2, :])
+    u = xp.sort(xp.abs(z - med[None, :]), axis=0)
+    top = u[N - k:, :]  # the k largest
+    thr = u[N - k - 1, :]
+    ok = thr > 0
+    safe = xp.where(ok, thr, xp.ones_like(thr))
+    ssum = xp.sum(xp.log(top / safe[None, :]), axis=0)
+    inf = xp.full_like(ssum, math.inf)
+    alpha = xp.where(ok & (ssum > 0), k / xp.where(ssum > 0, ssum, xp.ones_like(ssum)), inf)
+    return xp.min(alpha)
+
+
+def _tail_index(x: Any, y: Any, xp: Any) -> Any:
+    """Tail index of the pooled sample (0-d array of ``xp``), ``None`` below ``TAIL_MIN_N``."""
+    if x.shape[0] + y.shape[0] < TAIL_MIN_N:
+        return None
+    return _hill_xp(xp.concat([x, y], axis=0), xp, TAIL_MAX_ROWS)
 
 
 def _host_rescale(xn: np.ndarray, yn: np.ndarray, p: float) -> tuple[np.ndarray, np.ndarray, float]:
@@ -252,10 +453,13 @@ def sliced_wasserstein_estimate(
 
     each 1-D :math:`W_p` exact by sorting (:func:`divlab.ot.sliced_wasserstein`, memory
     chunked over directions); cost :math:`O(L\,(n+m)\log(n+m))`, suitable for any sample
-    size. The directions are drawn from ``rng`` (same seed, same directions) and kept fixed
-    during resampling, which uses the first 50 of them and at most 1000
-    points per sample (deviations of the resampled statistics give the CI width; the
-    permutation test compares like with like).
+    size (samples above ``MAX_SLICED_N`` are subsampled to it). The directions are drawn
+    from ``rng`` (same seed, same directions) and kept fixed during resampling, which uses
+    the first 50 of them and at most 1000 points per sample (deviations of the resampled
+    statistics, scaled by the pool ratio, give the data part of the CI; the Monte-Carlo
+    error of the ``L`` directions is added in quadrature, ``details["direction_sd"]``; the
+    permutation test compares like with like). Bias: for ``p > 1`` Jensen's inequality
+    makes :math:`E[\widehat{SW}_p]` slightly smaller than :math:`SW_p` at small ``L``.
 
     Parameters
     ----------
@@ -292,10 +496,14 @@ def sliced_wasserstein_estimate(
 
 def _sliced_estimate(
     x: Any, y: Any, xp: Any, *, p: float, n_projections: int, n_resamples: int, alpha: float,
-    gen: np.random.Generator,
+    gen: np.random.Generator, scale: Any = None, max_n: int | None = MAX_SLICED_N,
 ) -> Estimate:
-    """Kernel of :func:`sliced_wasserstein_estimate` (validated samples and parameters)."""
-    from ..ot.sliced import _default_chunk, _directions, _sliced_wasserstein_kernel
+    """Kernel of :func:`sliced_wasserstein_estimate` (validated samples and parameters).
+
+    ``scale``: per-column divisors (host array) or ``None``; ``max_n``: each sample larger
+    than this is replaced by a random subsample of ``max_n`` points (``None``: never).
+    """
+    from ..ot.sliced import _default_chunk, _directions, _sliced_parts
 
     L = n_projections
     n, d = x.shape
@@ -303,25 +511,57 @@ def _sliced_estimate(
     seed = int(gen.integers(2**63 - 1))
     # the directions of divlab.ot.sliced_wasserstein(x, y, n_projections=L, p=p, rng=seed)
     theta = _directions(d, L, seed)
-    value, = host_floats(xp, _sliced_wasserstein_kernel(
-        x, y, None, None, theta, p, _default_chunk(n, m, L, False), xp))
     details: dict[str, Any] = {"p": p, "n_projections": L, "directions_seed": seed}
+    if scale is not None:
+        x, y = _apply_scale(x, y, xp, scale)
+        details["scale"] = [float(v) for v in np.asarray(scale, dtype=np.float64).ravel()]
+    method = f"sliced W{p:g} ({L} random directions)"
+    if max_n is not None and max(n, m) > max_n:
+        x = xp.take(x, _sub(gen, n, max_n, xp), axis=0) if n > max_n else x
+        y = xp.take(y, _sub(gen, m, max_n, xp), axis=0) if m > max_n else y
+        details["subsampled_to"] = [x.shape[0], y.shape[0]]
+        method += f" on {x.shape[0]}+{y.shape[0]} subsample"
+    nu, mu = x.shape[0], y.shape[0]
+    # exact power-of-two rescaling first (as _sliced_parts does inside), so that the
+    # per-direction costs stay finite for the direction error at any scale
+    xr, yr, s_a = device_rescale_pair(x, y, xp, power=p)
+    value_a, costs_a = _sliced_parts(xr, yr, None, None, theta, p,
+                                     _default_chunk(nu, mu, L, False), xp)
+    cmax = xp.max(costs_a)
+    rel = costs_a / xp.where(cmax > 0, cmax, xp.ones_like(cmax))
+    value_r, s_r, c_mean, c_sd = host_floats(
+        xp, value_a, s_a, xp.mean(rel), xp.std(rel, correction=1) if L > 1 else xp.mean(rel))
+    value = value_r * s_r
+    dir_sd = _direction_sd(value_r, c_mean, c_sd if L > 1 else 0.0, L, p) * s_r
+    details["direction_sd"] = dir_sd
     ci = pv = None
-    if n_resamples and min(n, m) >= 2:
+    if n_resamples and min(nu, mu) >= 2:
         xn, yn = host_float64(x, xp), host_float64(y, xp)
         r = _RESAMPLE_SLICED_N
-        if n > r:
-            xn = xn[gen.choice(n, r, replace=False)]
-        if m > r:
-            yn = yn[gen.choice(m, r, replace=False)]
+        if nu > r:
+            xn = xn[gen.choice(nu, r, replace=False)]
+        if mu > r:
+            yn = yn[gen.choice(mu, r, replace=False)]
         th_r = theta[: min(L, _RESAMPLE_SLICED_L)].T
         # SW_p is 1-homogeneous: exact power-of-two rescaling of huge or tiny coordinates.
-        xn, yn, scale = _host_rescale(xn, yn, p)
-        ci, pv = _sliced_resample(xn @ th_r, yn @ th_r, p, value / scale, n, m, n_resamples,
-                                  alpha, gen)
-        ci = (ci[0] * scale, ci[1] * scale)
-        details.update(ci_method="half-sampling basic interval", n_resamples=n_resamples)
-    return Estimate(value, ci, f"sliced W{p:g} ({L} random directions)", (n, m), details, pv)
+        xn, yn, sc = _host_rescale(xn, yn, p)
+        ci, pv = _sliced_resample(xn @ th_r, yn @ th_r, p, value / sc, nu, mu, n_resamples,
+                                  alpha, gen, dir_sd / sc)
+        ci = (ci[0] * sc, ci[1] * sc)
+        details.update(ci_method="half-sampling basic interval, direction error added in "
+                                 "quadrature", n_resamples=n_resamples)
+    return Estimate(value, ci, method, (n, m), details, pv)
+
+
+def _direction_sd(value: float, c_mean: float, c_sd: float, L: int, p: float) -> float:
+    r"""Monte-Carlo standard error of :math:`SW_p = S^{1/p}`, :math:`S = \bar c`, from the
+    mean and standard deviation of the ``L`` per-direction costs
+    :math:`c_l = W_p^p(\theta_l^\top x, \theta_l^\top y)` (any common scale):
+    :math:`\frac{SW_p}{p\,S}\,\frac{\mathrm{sd}(c)}{\sqrt L}` (delta method). 0 when
+    ``L = 1`` (not estimable) or :math:`S = 0`."""
+    if L < 2 or not (c_mean > 0 and value > 0 and math.isfinite(c_sd)):
+        return 0.0
+    return float(value / (p * c_mean) * c_sd / math.sqrt(L))
 
 
 def _kept_all(vals_sorted: np.ndarray, order: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -343,7 +583,9 @@ def _sliced_stats(xs, ox, ys, oy, mx, my, p):
     return out
 
 
-def _sliced_resample(px, py, p, value, n_full, m_full, B, alpha, gen):
+def _sliced_resample(px, py, p, value, n_full, m_full, B, alpha, gen, dir_sd=0.0):
+    """Half-sampling CI (pool ratio for the pools of ``px``, ``py`` out of ``n_full``,
+    ``m_full`` points; direction error ``dir_sd`` in quadrature) and permutation p-value."""
     nx, ny = px.shape[0], py.shape[0]
     ox, oy = np.argsort(px, axis=0).T, np.argsort(py, axis=0).T  # (L, n)
     xs, ys = np.take_along_axis(px.T, ox, 1), np.take_along_axis(py.T, oy, 1)
@@ -355,6 +597,8 @@ def _sliced_resample(px, py, p, value, n_full, m_full, B, alpha, gen):
     lab = permutation_labels(nx, ny, B, gen)
     perm = _sliced_stats(zs, oz, zs, oz, lab, ~lab, p)
     observed = float(np.mean(_sorted_wpp(xs, ys, p))) ** (1 / p)
-    frac = 0.5 * (mx[0].sum() / n_full + my[0].sum() / m_full)
-    return basic_interval(value, stats, alpha=alpha, fraction=frac), permutation_pvalue(
-        observed, perm)
+    frac = 0.5 * (mx[0].sum() / nx + my[0].sum() / ny)  # share of the pool
+    ratio = pool_ratio(nx, ny, n_full, m_full)
+    ci = basic_interval(value, stats, alpha=alpha, fraction=frac, ratio=ratio, extra_sd=dir_sd,
+                        lower=0.0)
+    return ci, permutation_pvalue(observed, perm)
