@@ -46,8 +46,8 @@ Bias of plug-in JS and the Miller–Madow correction
     ``n/10``. ``correction="miller-madow"`` returns :math:`\widehat{JS} - b` clipped to
     :math:`[0, \log 2]` (Miller–Madow on each of the three entropies); without it,
     ``details["first_order_bias"]`` holds :math:`b` and a
-    :class:`~divlab.errors.UnreliableEstimateWarning` is issued when the table is sparse (at least 10 cells and ``cells > min(n, m) / 5``,
-    and for JS :math:`b` above 10 % of the estimate). The correction removes the
+    :class:`~divlab.errors.UnreliableEstimateWarning` is issued when the table is sparse (at
+    least 10 cells and ``cells > min(n, m) / 5``, and for JS :math:`b` above 10 % of the estimate). The correction removes the
     :math:`1/n` term only: with many cells unseen in both samples (cells not much fewer than
     ``n``) much bias remains. ``correction="jackknife"`` (delete-one jackknife, Quenouille;
     :func:`_js_jackknife`) removes the :math:`1/n` term without the first-order expansion and
