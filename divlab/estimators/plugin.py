@@ -47,16 +47,16 @@ Bias of plug-in JS and the Miller–Madow correction
     :math:`[0, \log 2]` (Miller–Madow on each of the three entropies); without it,
     ``details["first_order_bias"]`` holds :math:`b` and a
     :class:`~divlab.errors.UnreliableEstimateWarning` is issued when the table is sparse (at
-    least 10 cells and ``cells > min(n, m) / 5``, and for JS :math:`b` above 10 % of the estimate). The correction removes the
-    :math:`1/n` term only: with many cells unseen in both samples (cells not much fewer than
-    ``n``) much bias remains. ``correction="jackknife"`` (delete-one jackknife, Quenouille;
-    :func:`_js_jackknife`) removes the :math:`1/n` term without the first-order expansion and
-    measured far less residual bias at about 100 cells (``tests/test_intervals_plugin.py``:
-    JS = 0.215, K = 100, n = m = 500: plug-in +25 %, Miller–Madow +6 %, jackknife −3 %;
-    K = 300: +61 %, +39 %, +17 %). Its interval is from jackknifed half-samples (up to
-    ``JACKKNIFE_RESAMPLE_CELLS`` cells) and its permutation test uses the plug-in statistic.
-    Both corrections are available for JS;
-    for KL the table is flagged the same way (the first-order bias of KL involves
+    least 10 cells and ``cells > min(n, m) / 5``, and for JS :math:`b` above 10 % of the
+    estimate). The correction removes the :math:`1/n` term only: with many cells unseen in both
+    samples (cells not much fewer than ``n``) much bias remains. ``correction="jackknife"``
+    (delete-one jackknife, Quenouille; :func:`_js_jackknife`) removes the :math:`1/n` term
+    without the first-order expansion and measured far less residual bias at about 100 cells
+    (``tests/test_intervals_estimators.py``: JS = 0.215, K = 100, n = m = 500: plug-in +25 %,
+    Miller–Madow +6 %, jackknife −3 %; K = 300: +61 %, +39 %, +17 %). Its interval is from
+    jackknifed half-samples (up to ``JACKKNIFE_RESAMPLE_CELLS`` cells) and its permutation test
+    uses the plug-in statistic. Both corrections are available for JS; ``compare`` uses the
+    jackknife. For KL the table is flagged the same way (the first-order bias of KL involves
     :math:`1/\hat q_j` and is not a reliable correction for sparse tables).
 
 Check once: :func:`plugin_kl`, :func:`plugin_js` and :func:`cell_codes` validate their
