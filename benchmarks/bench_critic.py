@@ -89,8 +89,9 @@ def sync(backend):
 
 
 def time_divlab(fun, x, y, steps, batch, backend, **kw):
+    # one critic (cross_fit=False): throughput of a training run, steps x 2 x batch samples
     opts = {"steps": steps, "batch_size": batch, "eval_every": steps, "patience": 10**9,
-            "n_bootstrap": 0, "rng": 0}
+            "n_bootstrap": 0, "rng": 0, "cross_fit": False}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         fun(x, y, **{**opts, "steps": 5, "eval_every": 5}, **kw)  # warm-up

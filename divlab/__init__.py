@@ -82,6 +82,11 @@ _LAZY: dict[str, str] = {
     "CompareReport": "divlab.estimators",
     "Estimate": "divlab.estimators",
     "hill_tail_index": "divlab.estimators",
+    # the lecture's quantities (optimal discriminator, GAN value, mode collapse)
+    **{
+        name: "divlab.gan_theory"
+        for name in ("optimal_discriminator", "gan_value", "mode_collapse_decomposition")
+    },
     "as_samples": "divlab.io",
     # judging generative models on features
     **{
@@ -96,7 +101,7 @@ _LAZY: dict[str, str] = {
 
 _SUBMODULES = {"adversarial", "estimators", "ot", "testing", "errors", "fdiv", "discrete",
                "gaussian", "densities", "costs", "cli", "info", "io",
-               "generative"}
+               "generative", "gan_theory"}
 
 __all__ = sorted([*_LAZY, *_SUBMODULES, "__version__"])
 

@@ -26,7 +26,8 @@ comp = rng.integers(0, 2, n)
 x = np.where(comp == 0, rng.normal(-1.0, 0.5, n), rng.normal(1.5, 0.7, n))
 y = rng.normal(0.5, 1.0, n)
 
-res = adversarial.fgan(x, y, divergence="gan", critic={"width": 32}, steps=6000, rng=0)
+res = adversarial.fgan(x, y, divergence="gan", critic={"width": 32}, steps=6000, patience=60,
+                      rng=0)
 
 
 def js_integrand(z):
@@ -45,7 +46,7 @@ d_star = p(z) / (p(z) + q(z))
 d_hat = np.asarray(res.critic.discriminator(z[:, None]))
 print(f"max |D - D*| on the central 95 % of mass [{lo:.2f}, {hi:.2f}]: "
       f"{np.max(np.abs(d_hat - d_star)):.4f}")
-print(f"held-out GAN objective {res.estimate:.4f} (CI {res.ci[0]:.4f}..{res.ci[1]:.4f}); "
+print(f"held-out GAN objective {res.value:.4f} (CI {res.ci[0]:.4f}..{res.ci[1]:.4f}); "
       f"2 JS - 2 log 2 = {2 * js - 2 * math.log(2):.4f} (quadrature)")
 
 zz = np.linspace(-4, 5, 400)

@@ -93,13 +93,15 @@ def test_result_structure_and_reproducibility(data):
     x, y = data
     r1 = _quiet(adversarial.fgan, x, y, divergence="gan", rng=3, **FAST)
     r2 = _quiet(adversarial.fgan, x, y, divergence="gan", rng=3, **FAST)
-    assert r1.estimate == r2.estimate
-    assert isinstance(r1.estimate, float) and np.isfinite(r1.estimate)
+    assert r1.value == r2.value
+    assert isinstance(r1.value, float) and np.isfinite(r1.value)
     lo, hi = r1.ci
     assert lo <= hi
-    assert set(r1.history) == {"step", "train", "validation"}
-    assert r1.history["step"] == [20, 40, 60]
-    assert r1.details["n_holdout"] == (60, 60)
+    assert set(r1.history) == {"fold", "step", "train", "validation"}
+    assert r1.history["step"] == [20, 40, 60] * 2 and r1.history["fold"] == [0] * 3 + [1] * 3
+    assert r1.details["n_eval"] == (200, 200)  # cross-fitting: every sample is evaluated
+    assert len(r1.details["critics"]) == 2 and r1.details["critics"][0] is r1.critic
+    assert repr(r1).count("\n") == 0 and len(repr(r1)) < 120  # short repr, no weights
     assert r1.details["divergence"] == "gan"
     t = r1.critic(x[:7])
     assert t.shape == (7,)
@@ -110,7 +112,7 @@ def test_result_structure_and_reproducibility(data):
     with pytest.raises(ShapeMismatchError, match="`z`"):
         r1.critic(np.zeros((3, 5)))
     with pytest.raises(AttributeError):
-        r1.estimate = 0.0  # frozen
+        r1.value = 0.0  # frozen
 
 
 def test_discriminator_only_for_gan_like(data):
@@ -125,12 +127,14 @@ def test_callback_progress_and_stop(data):
     seen = []
 
     def cb(step, info):
-        seen.append((step, info["objective"]))
+        seen.append((step, info["objective"], info["fold"]))
         return step >= 40
 
     r = _quiet(adversarial.wgan, x, y, callback=cb, progress=True, rng=0, **FAST)
-    assert seen[-1][0] == 40 and r.details["steps_run"] == 40
+    assert seen[-1][:1] == (40,) and r.details["steps_run"] == 80  # 40 steps in each fold
+    assert [f["steps_run"] for f in r.details["folds"]] == [40, 40]
     assert seen[19][1] is not None and seen[0][1] is None
+    assert seen[0][2] == 0 and seen[-1][2] == 1
 
 
 def test_convergence_warning_when_steps_run_out(data):
@@ -144,7 +148,7 @@ def test_convergence_warning_when_steps_run_out(data):
 def test_wgan_modes_run(lip, data):
     x, y = data
     r = _quiet(adversarial.wgan, x, y, lipschitz=lip, rng=0, **FAST)
-    assert np.isfinite(r.estimate)
+    assert np.isfinite(r.value)
     if lip == "clip":
         for w, b in r.critic.params:
             assert np.max(np.abs(w)) <= 0.01 + 1e-15 and np.max(np.abs(b)) <= 0.01 + 1e-15
@@ -165,10 +169,10 @@ def test_backends_float32_and_array_api(backend):
     out = r.critic(x[:5, ...])
     assert out.dtype == x.dtype and type(out) is type(x)
     ref = _quiet(adversarial.fgan, x_np, y_np, divergence="js", rng=0, **FAST)
-    assert r.estimate == pytest.approx(ref.estimate, abs=1e-4)
+    assert r.value == pytest.approx(ref.value, abs=1e-4)
     rw = _quiet(adversarial.wgan, x, y, lipschitz="gp", rng=0, **FAST)
     refw = _quiet(adversarial.wgan, x_np, y_np, lipschitz="gp", rng=0, **FAST)
-    assert rw.estimate == pytest.approx(refw.estimate, abs=1e-4)
+    assert rw.value == pytest.approx(refw.value, abs=1e-4)
 
 
 def test_user_built_fdivergence_matches_registry_entry(data):
@@ -181,7 +185,7 @@ def test_user_built_fdivergence_matches_registry_entry(data):
     r = _quiet(adversarial.fgan, x, y, divergence=my_kl, rng=0, **FAST)
     ref = _quiet(adversarial.fgan, x, y, divergence="kl", rng=0, **FAST)
     assert r.details["derivative_source"] in ("closed-form", "finite-difference")
-    assert r.estimate == pytest.approx(ref.estimate, abs=1e-3)
+    assert r.value == pytest.approx(ref.value, abs=1e-3)
 
 
 def test_critic_gradient_is_the_gradient_of_t(data):
@@ -212,23 +216,42 @@ def test_bad_critic_type_names_the_argument(data):
         adversarial.fgan(x, y, critic=64, **FAST)
 
 
-def test_estimate_is_the_objective_on_the_held_out_split(data):
-    """The reported estimate is recomputed from the critic on the held-out rows only, and
-    those rows are disjoint from the validation rows (and from training: sizes add up)."""
+def _fgan_value(critic, x, y):
+    obj = critic.objective
+    return np.mean(critic(x)) - np.mean(obj.conjugate_activation(critic.logits(y)))
+
+
+def test_value_is_the_cross_fitted_objective(data):
+    """Cross-fitting: each critic is evaluated on the half it did not train on (disjoint from
+    its training and validation rows) and the value is the mean over all evaluation terms."""
     x, y = data
     r = _quiet(adversarial.fgan, x, y, divergence="kl", rng=4, **FAST)
-    (hx, hy), (vx, vy) = r.details["holdout_index"], r.details["validation_index"]
-    assert len(hx) == len(hy) == 60 and len(vx) == len(vy) == 28
-    assert not set(hx) & set(vx) and not set(hy) & set(vy)
-    obj = r.critic.objective
-    est = np.mean(r.critic(x[hx])) - np.mean(obj.conjugate_activation(r.critic.logits(y[hy])))
-    assert r.estimate == pytest.approx(est, rel=1e-12, abs=1e-14)
+    folds, critics = r.details["folds"], r.details["critics"]
+    terms_p, terms_q = [], []
+    for f, c in zip(folds, critics, strict=True):
+        (tx, ty), (vx, vy), (ex, ey) = f["train_index"], f["validation_index"], f["eval_index"]
+        assert len(ex) == len(ey) == 100 and len(vx) == len(vy) == 20
+        assert not (set(ex) & set(vx)) and not (set(ex) & set(tx)) and not (set(ey) & set(ty))
+        terms_p.append(np.asarray(c(x[ex])))
+        terms_q.append(np.asarray(c.objective.conjugate_activation(c.logits(y[ey]))))
+        assert f["value"] == pytest.approx(_fgan_value(c, x[ex], y[ey]), rel=1e-12, abs=1e-14)
+    # the folds' evaluation rows are the two halves: together every row once
+    assert sorted(np.r_[folds[0]["eval_index"][0], folds[1]["eval_index"][0]]) == list(range(200))
+    est = np.mean(np.concatenate(terms_p)) - np.mean(np.concatenate(terms_q))
+    assert r.value == pytest.approx(est, rel=1e-12, abs=1e-14)
     # the training rows give a different (optimistic) value: the estimate is not computed there
-    train_x = np.setdiff1d(np.arange(200), np.r_[hx, vx])
-    train_y = np.setdiff1d(np.arange(200), np.r_[hy, vy])
-    on_train = (np.mean(r.critic(x[train_x]))
-                - np.mean(obj.conjugate_activation(r.critic.logits(y[train_y]))))
-    assert on_train != pytest.approx(r.estimate, abs=1e-6)
+    tx, ty = folds[0]["train_index"]
+    assert _fgan_value(critics[0], x[tx], y[ty]) != pytest.approx(folds[0]["value"], abs=1e-6)
+
+
+def test_single_split_without_cross_fitting(data):
+    x, y = data
+    r = _quiet(adversarial.fgan, x, y, divergence="kl", rng=4, cross_fit=False, **FAST)
+    (f,) = r.details["folds"]
+    (ex, ey), (vx, vy) = f["eval_index"], f["validation_index"]
+    assert len(ex) == len(ey) == 60 and len(vx) == len(vy) == 28
+    assert r.details["n_eval"] == (60, 60)
+    assert r.value == pytest.approx(_fgan_value(r.critic, x[ex], y[ey]), rel=1e-12, abs=1e-14)
 
 
 @pytest.mark.parametrize("est", ["fgan", "wgan_clip"])
@@ -243,17 +266,19 @@ def test_early_stopping_keeps_the_best_validation_iterate(est, data):
         r = adversarial.fgan(x, y, divergence="js", **kw)
     else:
         r = adversarial.wgan(x, y, lipschitz="clip", clip=0.05, **kw)
-    assert r.converged and r.details["steps_run"] < 4000
-    hist = r.history["validation"]
-    assert r.details["best_validation"] == max(hist)
-    assert r.details["best_step"] == r.history["step"][int(np.argmax(hist))]
-    vx, vy = r.details["validation_index"]
-    if est == "fgan":
-        obj = r.critic.objective
-        val = np.mean(r.critic(x[vx])) - np.mean(obj.conjugate_activation(r.critic.logits(y[vy])))
-    else:
-        val = np.mean(r.critic(x[vx])) - np.mean(r.critic(y[vy]))
-    assert val == pytest.approx(r.details["best_validation"], rel=1e-10, abs=1e-12)
+    assert r.converged
+    for k, (f, c) in enumerate(zip(r.details["folds"], r.details["critics"], strict=True)):
+        assert f["converged"] and f["steps_run"] < 4000
+        mine = np.asarray(r.history["fold"]) == k
+        hist = np.asarray(r.history["validation"])[mine]
+        assert f["best_validation"] == max(hist)
+        assert f["best_step"] == np.asarray(r.history["step"])[mine][int(np.argmax(hist))]
+        vx, vy = f["validation_index"]
+        if est == "fgan":
+            val = _fgan_value(c, x[vx], y[vy])
+        else:  # history is in standardised units: the critic's output is s times the network's
+            val = (np.mean(c(x[vx])) - np.mean(c(y[vy]))) / r.details["scale"]
+        assert val == pytest.approx(f["best_validation"], rel=1e-10, abs=1e-12)
 
 
 def test_progress_bar_is_a_tqdm_bar(data, capsys):
@@ -269,35 +294,25 @@ def test_progress_bar_is_a_tqdm_bar(data, capsys):
 @pytest.mark.parametrize("scale", [1e200, 1e300])
 def test_wgan_on_data_near_the_float_range(scale):
     """Critic outputs of order 1e198..1e298: the estimate, CI and standard error are
-    summarised without overflow (found: RuntimeWarning 'overflow encountered in square')."""
+    summarised without overflow (found: RuntimeWarning 'overflow encountered in square'),
+    and with standardisation inside the answer is the unit-scale one times the scale."""
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(100, 1)), rng.normal(size=(100, 1))
     from divlab.errors import DivlabWarning
 
-    with warnings.catch_warnings(), pytest.warns(DivlabWarning, match="standard deviation"):
+    with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
+        warnings.simplefilter("error", DivlabWarning)
         r = _quiet(adversarial.wgan, x * scale, y * scale + scale, rng=0, **FAST)
-    assert np.isfinite(r.estimate) and np.isfinite(r.details["standard_error"])
-    assert r.ci[0] <= r.estimate <= r.ci[1]
-    assert 0 < r.estimate < 10 * scale
+    assert np.isfinite(r.value) and np.isfinite(r.details["standard_error"])
+    assert r.ci[0] <= r.value <= r.ci[1]
+    ref = _quiet(adversarial.wgan, x, y + 1.0, rng=0, **FAST)
+    assert r.value / scale == pytest.approx(ref.value, rel=1e-9)
 
 
 def _gauss_pair(shift=1.0):
     rng = np.random.default_rng(2)
     return rng.normal(size=(400, 1)), rng.normal(size=(400, 1)) + shift
-
-
-def test_badly_scaled_data_are_flagged():
-    """At scale 1e3 the f-GAN KL estimate of a 0.5-nats pair came out as -54 without a hint
-    (found in review): a DivlabWarning says to standardise; unit-scale data give none."""
-    from divlab.errors import DivlabWarning
-
-    x, y = _gauss_pair()
-    with pytest.warns(DivlabWarning, match="standard deviation .* standardise"):
-        _quiet(adversarial.fgan, x * 1e3, y * 1e3, rng=0, **FAST)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", DivlabWarning)
-        _quiet(adversarial.fgan, x, y, rng=0, **FAST)
 
 
 def test_wgan_diagnostics_inflated_or_negative_estimates():
@@ -308,10 +323,8 @@ def test_wgan_diagnostics_inflated_or_negative_estimates():
     x, y = _gauss_pair()
     with pytest.raises(ParameterError, match="`gp_weight`"):
         adversarial.wgan(x, y, gp_weight=0.0, **FAST)
-    with pytest.warns(DivlabWarning) as record:
-        _quiet(adversarial.wgan, x * 100, y * 100, rng=0, steps=150, n_bootstrap=0)
-    messages = " | ".join(str(w.message) for w in record)
-    assert "standard deviation" in messages and "1-Lipschitz" in messages
+    with pytest.warns(DivlabWarning, match="1-Lipschitz"):
+        _quiet(adversarial.wgan, x, y, gp_weight=1e-4, rng=0, steps=150, n_bootstrap=0)
     with pytest.warns(DivlabWarning, match="negative"):
         _quiet(adversarial.wgan, x, y, rng=0, steps=100, lr=0.1)
 
@@ -321,8 +334,9 @@ def test_callback_stop_before_first_evaluation_evaluates_that_iterate():
     best_validation = -inf (found in review): the stopped iterate is evaluated and kept."""
     x, y = _gauss_pair()
     r = _quiet(adversarial.fgan, x, y, rng=0, steps=100, callback=lambda s, i: True)
-    assert r.history["step"] == [1] and r.details["best_step"] == 1
-    assert np.isfinite(r.details["best_validation"])
+    assert r.history["step"] == [1, 1] and r.history["fold"] == [0, 1]
+    for f in r.details["folds"]:
+        assert f["best_step"] == 1 and np.isfinite(f["best_validation"])
 
 
 def test_callback_and_divergence_params_are_validated():

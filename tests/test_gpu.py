@@ -690,7 +690,7 @@ def test_fgan_on_device(divergence):
     x, y = rng.normal(size=(3000, 1)), rng.normal(1.0, 1.0, size=(3000, 1))
     a = adversarial.fgan(x, y, divergence=divergence, rng=0, **ADV_KW)
     b = adversarial.fgan(dev(x), dev(y), divergence=divergence, rng=0, **ADV_KW)
-    assert math.isfinite(b.estimate) and b.ci is not None
+    assert math.isfinite(b.value) and b.ci is not None
     for w, bias in b.critic.params:
         assert_on_device(w, dtype=cupy.float64)
         assert_on_device(bias, dtype=cupy.float64)
@@ -700,13 +700,13 @@ def test_fgan_on_device(divergence):
     assert_on_device(b.critic.gradient(z), shape=(11, 1))
     # same seed: same host-drawn initialisation and minibatches; trajectories differ only
     # by rounding, which SGD may amplify -- a statistical tolerance
-    assert abs(b.estimate - a.estimate) < 0.05
+    assert abs(b.value - a.value) < 0.05
     if divergence == "kl":  # KL(N(0,1) || N(1,1)) = 1/2
-        assert abs(b.estimate - 0.5) < 0.12  # lower bound on 900 held-out samples
+        assert abs(b.value - 0.5) < 0.12  # lower bound on 900 held-out samples
     if divergence == "js":
-        assert -0.05 < b.estimate < math.log(2.0)
+        assert -0.05 < b.value < math.log(2.0)
     if divergence == "gan":  # 2 JS - log 4 with JS(N(0,1), N(1,1)) ~ 0.1
-        assert -math.log(4.0) - 0.05 < b.estimate < 0.0
+        assert -math.log(4.0) - 0.05 < b.value < 0.0
         assert_on_device(b.critic.discriminator(z), shape=(11,))
 
 
@@ -719,11 +719,11 @@ def test_wgan_on_device(lipschitz):
     kw = dict(ADV_KW, lipschitz=lipschitz, rng=0)
     a = adversarial.wgan(x, y, **kw)
     b = adversarial.wgan(dev(x), dev(y), **kw)
-    assert math.isfinite(b.estimate)
+    assert math.isfinite(b.value)
     assert_on_device(b.critic(dev(x[:7])), shape=(7,))
-    assert abs(b.estimate - a.estimate) < 0.1
+    assert abs(b.value - a.value) < 0.1
     if lipschitz == "gp":
-        assert abs(b.estimate - 1.0) < 0.15  # W1 of a unit shift
+        assert abs(b.value - 1.0) < 0.15  # W1 of a unit shift
 
 
 def test_wgan_float32_stays_float32():
@@ -733,7 +733,7 @@ def test_wgan_float32_stays_float32():
     x = rng.normal(size=(1000, 2)).astype(np.float32)
     y = rng.normal(0.5, 1.0, size=(1000, 2)).astype(np.float32)
     res = adversarial.wgan(dev(x), dev(y), steps=100, n_bootstrap=0, rng=0)
-    assert math.isfinite(res.estimate)
+    assert math.isfinite(res.value)
     for w, _ in res.critic.params:
         assert_on_device(w, dtype=cupy.float32)
 

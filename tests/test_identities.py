@@ -19,6 +19,7 @@ from hypothesis.extra import numpy as hnp
 
 import divlab.discrete as D
 from divlab.fdiv import FDIVERGENCES, get_fdivergence
+from divlab.gan_theory import gan_value, mode_collapse_decomposition, optimal_discriminator
 from divlab.testing import pmf_pairs
 
 LOG2 = math.log(2.0)
@@ -29,17 +30,12 @@ def _xlogy(x, y):
         return np.where(x > 0, x * np.log(np.where(x > 0, y, 1.0)), 0.0)
 
 
-def gan_value(p, q, d):
-    """V(D) = E_p[log D] + E_q[log(1 - D)] (0 log 0 = 0)."""
+def naive_value(p, q, d):
+    """V(D) = E_p[log D] + E_q[log(1 - D)] (0 log 0 = 0), written out as a reference."""
     return float(np.sum(_xlogy(p, d)) + np.sum(_xlogy(q, 1.0 - d)))
 
 
-def d_star(p, q):
-    s = p + q
-    return np.where(s > 0, p / np.where(s > 0, s, 1.0), 0.5)
-
-
-# --- optimal discriminator and L(G|D*) ------------------------------------------------
+# --- optimal discriminator and L(G|D*) (divlab.gan_theory) ------------------------------
 
 
 @settings(max_examples=40)
@@ -50,13 +46,18 @@ def d_star(p, q):
 @example((np.array([1.0, 0.0]), np.array([0.0, 1.0])), np.full(12, 0.5))
 def test_optimal_discriminator_maximises_value(pair, d_random):
     p, q = pair
-    ds = d_star(p, q)
-    best = gan_value(p, q, ds)
+    ds = optimal_discriminator(p, q)
+    s = p + q  # the lecture's formula, written out
+    np.testing.assert_allclose(ds, np.where(s > 0, p / np.where(s > 0, s, 1.0), 0.5),
+                               rtol=1e-15, atol=0)
+    best = gan_value(p, q)
+    assert best == pytest.approx(naive_value(p, q, ds), rel=1e-13, abs=1e-14)
     # any other discriminator does no better (also D* blended with a random one)
     d = d_random[: p.size]
-    assert gan_value(p, q, d) <= best + 1e-12
+    assert gan_value(p, q, discriminator=d) <= best + 1e-12
+    assert gan_value(p, q, discriminator=d) == pytest.approx(naive_value(p, q, d), rel=1e-13)
     for t in (0.5, 0.9, 0.99):
-        assert gan_value(p, q, t * ds + (1 - t) * d) <= best + 1e-12
+        assert gan_value(p, q, discriminator=t * ds + (1 - t) * d) <= best + 1e-12
     # L(G|D*) = 2 JS - 2 log 2
     assert best == pytest.approx(2 * float(D.js(p, q)) - 2 * LOG2, rel=1e-12, abs=1e-12)
 
@@ -66,7 +67,8 @@ def test_optimal_discriminator_maximises_value(pair, d_random):
 def test_mode_collapse_identity(pair):
     """E_q[log D*] = -KL(q||p) + 2 JS(p||q) - 2 log 2 - E_p[log D*] (p = p_r, q = p_theta)."""
     p, q = pair
-    ds = d_star(p, q)
+    r = mode_collapse_decomposition(p, q)
+    ds = p / (p + q)
     lhs = float(np.sum(q * np.log(ds)))
     rhs = (
         -float(D.kl(q, p))
@@ -75,9 +77,12 @@ def test_mode_collapse_identity(pair):
         - float(np.sum(p * np.log(ds)))
     )
     assert lhs == pytest.approx(rhs, rel=1e-11, abs=1e-11)
+    assert r.value == pytest.approx(lhs, rel=1e-12, abs=1e-12)
+    assert r.rhs == pytest.approx(rhs, rel=1e-11, abs=1e-11)
+    assert r.kl == pytest.approx(float(D.kl(q, p)), rel=1e-11, abs=1e-13)
     # the generator's "-log D" objective argmin: KL(q||p) - 2 JS(p||q) (lecture), so
     # E_q[log D*] + E_p[log D*] = -KL(q||p) + 2 JS - 2 log 2
-    assert lhs + float(np.sum(p * np.log(ds))) == pytest.approx(
+    assert r.value + r.real_term == pytest.approx(
         -float(D.reverse_kl(p, q)) + 2 * float(D.js(p, q)) - 2 * LOG2, rel=1e-11, abs=1e-11
     )
 
@@ -91,6 +96,7 @@ def test_js_constant_on_disjoint_supports():
         other = np.roll(base, shift)
         assert D.js(base, other) == LOG2
         assert 2 * D.js(base, other) - 2 * LOG2 == 0.0  # L(G|D*) = 0: no gradient signal
+        assert gan_value(base, other) == 0.0
 
 
 # --- data processing inequality -------------------------------------------------------
