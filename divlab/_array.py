@@ -91,6 +91,13 @@ def array_namespace(*arrays: Any) -> ModuleType:
         return array_api_compat.array_namespace(*arrs)
     except TypeError as exc:
         kinds = sorted({type(a).__module__.split(".")[0] + "." + type(a).__name__ for a in arrs})
+        frames = [k for k in kinds if k.split(".")[0] in ("pandas", "polars", "pyarrow")]
+        if frames:
+            raise BackendError(
+                f"{', '.join(frames)} is a table, not an array: pass `df.to_numpy()` (mind the "
+                "column order), or call divlab.compare, which matches columns by name "
+                "(divlab.io.as_samples converts a frame and returns its column names)"
+            ) from exc
         raise BackendError(
             "arguments come from different array libraries "
             f"({', '.join(kinds)}); move them to one backend first "

@@ -747,6 +747,10 @@ ARGUMENT_ALIASES = {
     "b_weights": "v_weights",
     "metric_params": "metric",
     "log": "the result object (its fields replace POT's log dict)",
+    # the prdc package (Naeem et al. 2020)
+    "nearest_k": "k",
+    "real_features": "x",
+    "fake_features": "y",
 }
 
 

@@ -1,4 +1,5 @@
-"""f-GAN in PyTorch with divlab's registry as the loss.
+"""f-GAN in PyTorch with divlab's registry as the loss
+====================================================
 
 Recipe: any f-divergence of divlab's registry becomes a GAN loss in a PyTorch training loop.
 ``divlab.get_fdivergence(name)`` gives the record of the divergence; its ``activation``

@@ -262,3 +262,51 @@ def test_prdc_alias_expands_to_four_rows():
     assert report.metrics == ("precision", "recall", "density", "coverage", "fid")
     for m in ("precision", "recall", "coverage"):
         assert 0.0 <= report[m].value <= 1.0
+
+
+# ------------------------------------------------------------------ review findings
+def test_a_group_has_one_subsample_cap_whatever_was_asked():
+    assert compare_mod._group_limit("kl") == compare_mod._group_limit("js") == min(
+        METRIC_TABLE["kl"].max_n, METRIC_TABLE["js"].max_n)
+    assert compare_mod._group_limit("w1") is METRIC_TABLE["w1"].max_n
+
+
+def test_repeated_column_names_are_refused():
+    pd = pytest.importorskip("pandas")
+    x, _ = _pair(50, d=3)
+    fx = pd.DataFrame(x, columns=["a", "a", "b"])
+    with pytest.raises(ShapeMismatchError, match="repeated column names"):
+        divlab.compare(fx, fx.iloc[:, [0, 2, 1]], metrics="w1")
+
+
+def test_two_single_columns_need_no_matching_names():
+    pd = pytest.importorskip("pandas")
+    x, y = _pair(80, d=1)
+    got = divlab.compare(pd.Series(x[:, 0], name="before"), pd.Series(y[:, 0], name="after"),
+                         metrics="w1", n_resamples=0)
+    assert got["w1"].value == float(divlab.wasserstein_1d(x[:, 0], y[:, 0]))
+
+
+def test_a_metric_needing_more_rows_leaves_the_others():
+    x, y = _pair(3, d=2)
+    report = divlab.compare(x, y, metrics="w1,fid", n_resamples=0)
+    assert math.isfinite(report["w1"].value) and math.isnan(report["fid"].value)
+    assert "at least 4 rows" in report.rows[1].why
+
+
+def test_public_generative_intervals_stay_in_range():
+    x, y = _pair(300, d=4, shift=0.0, seed=21)
+    lo, hi = divlab.fid(x, y, n_resamples=40, rng=0).ci
+    assert 0.0 <= lo <= hi
+    for name, est in divlab.prdc(x, y, n_resamples=40, rng=0).items():
+        top = math.inf if name == "density" else 1.0
+        assert 0.0 <= est.ci[0] <= est.value <= est.ci[1] <= top, name
+
+
+def test_tables_get_a_clear_error_from_array_functions():
+    pd = pytest.importorskip("pandas")
+    from divlab.errors import BackendError
+
+    x, _ = _pair(20, d=2)
+    with pytest.raises(BackendError, match=r"table, not an array.*to_numpy"):
+        divlab.frechet_distance(pd.DataFrame(x), pd.DataFrame(x))

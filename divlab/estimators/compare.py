@@ -16,6 +16,7 @@ from .._validate import check_bool, check_int, check_rng, check_sample_pair
 from ..errors import (
     CompareInterrupted,
     DivlabWarning,
+    EmptyInputError,
     EstimationError,
     ParameterError,
     ShapeMismatchError,
@@ -93,6 +94,13 @@ def _matched_columns(x: Any, y: Any, feature_names: Any) -> tuple[Any, Any, list
         names_x = None
     if names_y == [None]:
         names_y = None
+    for arg, nm in (("x", names_x), ("y", names_y)):
+        if nm is not None and len(set(nm)) < len(nm):
+            dup = sorted({c for c in nm if nm.count(c) > 1})
+            raise ShapeMismatchError(f"`{arg}` has repeated column names {dup}: columns cannot "
+                                     "be matched by name; rename them")
+    if np.ndim(x) == 1 and np.ndim(y) == 1:  # two single columns (e.g. Series): no matching
+        names_y = names_x
     if names_x is not None and names_y is not None and names_x != names_y:
         if sorted(names_x) != sorted(names_y):
             raise ShapeMismatchError(
@@ -148,6 +156,16 @@ def _members(name: str, requested: list[str]) -> list[str]:
     if group is None:
         return [name]
     return [m for m in requested if METRIC_TABLE[m].group == group]
+
+
+def _group_limit(name: str) -> int | None:
+    """The subsample cap of ``name``'s group: the smallest ``max_n`` of its members in the
+    table, so a metric's sample does not depend on which others were asked for."""
+    group = METRIC_TABLE[name].group
+    if group is None:
+        return METRIC_TABLE[name].max_n
+    caps = [m.max_n for m in METRIC_TABLE.values() if m.group == group and m.max_n is not None]
+    return min(caps) if caps else None
 
 
 def _stream_key(name: str) -> int:
@@ -439,11 +457,12 @@ def compare(
     def report(done: dict[str, CompareRow], elapsed: float) -> CompareReport:
         rows = tuple(done[m] for m in requested if m in done)
         all_notes = list(notes)
-        if n_resamples:
+        if n_resamples and any(r.estimate.ci is not None for r in rows):
             all_notes.append(
-                f"CI: {100 * (1 - alpha):g} % half-sampling basic interval from {n_resamples} "
-                "random half-samples (sampling variability around the estimate, not estimator "
-                "bias)")
+                f"CI: {100 * (1 - alpha):g} % interval from {n_resamples} resamples (half-"
+                "sampling unless the method says otherwise; sampling variability around the "
+                "estimate, not estimator bias)")
+        if n_resamples and any(r.estimate.p_value is not None for r in rows):
             all_notes.append(
                 f"p-value: permutation test of 'x and y come from the same distribution' with "
                 f"{n_resamples} relabellings; smallest possible value 1/{n_resamples + 1}")
@@ -468,7 +487,7 @@ def compare(
                 key = _stream_key(name)
                 gens = {m: np.random.default_rng([root, order.index(m)]) for m in members}
                 a, b = (xs, ys) if name in unit_metrics else (xn, yn)
-                limit = METRIC_TABLE[name].max_n
+                limit = _group_limit(name)
                 if METRIC_TABLE[name].group == "pairwise":
                     limit = None  # the kernel subsamples (never the 1-D energy distance)
                 sub_gen = np.random.default_rng([root, key, 1])
@@ -478,7 +497,7 @@ def compare(
                                         n_resamples=n_resamples, alpha=alpha, gens=gens,
                                         group_gen=np.random.default_rng([root, key]),
                                         max_exact_n=max_exact_n)
-                except EstimationError as exc:
+                except (EstimationError, EmptyInputError) as exc:  # too few points for it
                     nan = Estimate(float("nan"), None, "not estimable",
                                    (xn.shape[0], yn.shape[0]), {"error": str(exc)})
                     done = {m: (nan, f"could not be estimated: {exc}") for m in members}

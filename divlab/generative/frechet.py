@@ -319,7 +319,7 @@ def _fid_estimate(x: np.ndarray, y: np.ndarray, *, n_resamples: int, alpha: floa
             ix = gen.choice(n, n // 2, replace=False)
             iy = gen.choice(m, m // 2, replace=False)
             stats[b] = _fid_value(x[ix], y[iy])
-        ci = basic_interval(value, stats, alpha=alpha, fraction=0.5)
+        ci = basic_interval(value, stats, alpha=alpha, fraction=0.5, lower=0.0)
         details.update(n_resamples=n_resamples, ci_method="half-sampling basic interval",
                        resample_sd=float(stats.std(ddof=1)) if n_resamples > 1 else math.nan)
     return Estimate(value, ci, "FID (squared W2 of fitted Gaussians)", (n, m), details)

@@ -64,7 +64,7 @@ def _kid_core(x: Any, y: Any, xp: ModuleType, *, subsets: int, subset_size: int,
             se_sub = float(vals.std(ddof=1) / math.sqrt(subsets)) if subsets > 1 else 0.0
             se = math.hypot(se_blocks, se_sub)
             z = float(ndtri(1 - alpha / 2))
-            ci = (value - z * se, value + z * se)
+            ci = (max(value - z * se, min(0.0, value)), value + z * se)  # KID >= 0
             details.update(stderr=se, stderr_blocks=se_blocks, stderr_subsets=se_sub,
                            se_blocks=nb, se_block_size=sb,
                            ci_method="normal, disjoint-block standard error")

@@ -187,7 +187,8 @@ def _prdc_core(x: Any, y: Any, xp: ModuleType, *, n_resamples: int, alpha: float
             fx, fy = (n // 2) / n, (m // 2) / m
         for j, key in enumerate(NAMES):
             frac = fy if key in ("precision", "density") else fx
-            cis[key] = basic_interval(vals[key], stats[:, j], alpha=alpha, fraction=frac)
+            cis[key] = basic_interval(vals[key], stats[:, j], alpha=alpha, fraction=frac,
+                                      lower=0.0, upper=math.inf if key == "density" else 1.0)
     out = {}
     labels = {"precision": "precision (Kynkaanniemi 2019)", "recall": "recall (Kynkaanniemi 2019)",
               "density": "density (Naeem 2020)", "coverage": "coverage (Naeem 2020)"}
