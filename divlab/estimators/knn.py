@@ -135,6 +135,7 @@ from ._neighbors import (
     subsample_masks,
     whiten,
 )
+from ._progress import report_fraction
 from ._result import Estimate
 from .resampling import basic_interval, check_alpha, permutation_labels, permutation_pvalue
 
@@ -618,6 +619,7 @@ def _kl_fixed_resample(
         missed += int(np.count_nonzero(~(f1 & f2) & keep))
         terms = np.log(nu) - np.log(rho)
         stats[sl] = d * (terms * keep).sum(axis=1) / keep.sum(axis=1) + const_h
+        report_fraction(sl.stop, 2 * B)
     ci = basic_interval(value, stats, alpha=alpha, fraction=0.5)  # sizes already matched
     # observed statistic on the (possibly sub-)sample the permutations use
     observed = value
@@ -642,6 +644,7 @@ def _kl_fixed_resample(
         nu, f2 = kth_kept(dzz, izz, lab, k, relation="other")
         missed += int(np.count_nonzero(~(f1 & f2) & lab))
         perm[sl] = d * ((np.log(nu) - np.log(rho)) * lab).sum(axis=1) / n + const
+        report_fraction(B + sl.stop, 2 * B)
     p = permutation_pvalue(observed, perm)
     info = {"ci_method": _CI_METHOD, "n_resamples": B, "resample_sizes": [hx, hy],
             "list_len": [K, Kp], "list_misses": missed}

@@ -69,6 +69,7 @@ import numpy as np
 from .._array import array_namespace, device_rescale_pair, from_numpy, host_float64, host_floats
 from .._validate import check_int, check_positive, check_rng, check_sample_pair, check_weights
 from ..errors import ParameterError, UnreliableEstimateWarning
+from ._progress import report_fraction
 from ._result import Estimate
 from .resampling import (
     basic_interval,
@@ -192,6 +193,7 @@ def _exact_resample(xn, yn, p, value, B, alpha, gen):
     Nx, Ny = xn.shape[0], yn.shape[0]
     h1x, h1y = max(1, min(Nx // 2, _RESAMPLE_EXACT_H)), max(1, min(Ny // 2, _RESAMPLE_EXACT_H))
     stats = _exact_subsample_stats(xn, yn, p, h1x, h1y, B, gen)
+    report_fraction(1, 3)
     # harmonic means: exact when h/N is the same for both samples
     N_eff = 2.0 / (1.0 / Nx + 1.0 / Ny)
     h1 = 2.0 / (1.0 / h1x + 1.0 / h1y)
@@ -200,6 +202,7 @@ def _exact_resample(xn, yn, p, value, B, alpha, gen):
     h2x, h2y = h1x // 4, h1y // 4
     if min(h2x, h2y) >= 5 and B >= 20:
         stats2 = _exact_subsample_stats(xn, yn, p, h2x, h2y, 2 * B, gen)
+        report_fraction(2, 3)
         h2 = 2.0 / (1.0 / h2x + 1.0 / h2y)
         s1 = float(np.std(stats, ddof=1)) / math.sqrt(max(1.0 - h1 / N_eff, 1e-12))
         s2 = float(np.std(stats2, ddof=1)) / math.sqrt(max(1.0 - h2 / N_eff, 1e-12))
@@ -224,7 +227,10 @@ def _exact_resample(xn, yn, p, value, B, alpha, gen):
         return float(max(ot.emd2(a, b, cost[np.ix_(ix, iy)]), 0.0)) ** (1 / p)
 
     lab = permutation_labels(nx, ny, B, gen)
-    perm = np.array([stat(ar[lb], ar[~lb]) for lb in lab])
+    perm = np.empty(B)
+    for b, lb in enumerate(lab):
+        perm[b] = stat(ar[lb], ar[~lb])
+        report_fraction(2 * B + b + 1, 3 * B)
     observed = stat(ar[:nx], ar[nx:])
     info = {"resample_subsample": [h1x, h1y], "rate_exponent": beta,
             "permutation_pool": [nx, ny]}
