@@ -99,7 +99,8 @@ def _matched_columns(x: Any, y: Any, feature_names: Any) -> tuple[Any, Any, list
             dup = sorted({c for c in nm if nm.count(c) > 1})
             raise ShapeMismatchError(f"`{arg}` has repeated column names {dup}: columns cannot "
                                      "be matched by name; rename them")
-    if np.ndim(x) == 1 and np.ndim(y) == 1:  # two single columns (e.g. Series): no matching
+    if (names_x is not None and names_y is not None and getattr(x, "ndim", 0) == 1
+            and getattr(y, "ndim", 0) == 1):  # two single columns (Series): nothing to match
         names_y = names_x
     if names_x is not None and names_y is not None and names_x != names_y:
         if sorted(names_x) != sorted(names_y):
