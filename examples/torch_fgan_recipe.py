@@ -106,10 +106,33 @@ def main(names: list[str]) -> None:
     print("| divergence | mu | sigma | critic objective F | true D_f(P||Q_theta) "
           "| max |g_f(V) - f'(1)| |")
     print("|---|---|---|---|---|---|")
+    fits = []
     for name in names:
         r = train(name)
+        fits.append(r)
         print(f"| {r['divergence']} | {r['mu']:.3f} | {r['sigma']:.3f} | {r['objective']:.2e} "
               f"| {r['truth']:.2e} | {r['critic_deviation']:.3f} |")
+    plot(fits)
+
+
+def plot(fits: list[dict]) -> None:
+    """The target density, the generator's start and the fitted densities."""
+    import matplotlib.pyplot as plt
+    from scipy import stats
+
+    t = np.linspace(-3.0, 4.5, 400)
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    ax.fill_between(t, stats.norm.pdf(t, *TARGET), color="0.85", label="data P = N(2, 0.5²)")
+    ax.plot(t, stats.norm.pdf(t), "k:", label="generator at the start, N(0, 1)")
+    for r in fits:
+        ax.plot(t, stats.norm.pdf(t, r["mu"], r["sigma"]),
+                label=f"fitted with {r['divergence']}: N({r['mu']:.2f}, {r['sigma']:.2f}²)")
+    ax.set_xlabel("x")
+    ax.set_ylabel("density")
+    ax.set_title("f-GAN in PyTorch, loss from divlab's registry (activation and f*)")
+    ax.legend(fontsize=8, loc="upper left")
+    fig.tight_layout()
+    fig.savefig("torch_fgan_recipe.png", dpi=100)
 
 
 if __name__ == "__main__":
