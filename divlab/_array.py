@@ -379,6 +379,40 @@ def _get_pool() -> ThreadPoolExecutor:
         return _pool
 
 
+_map_pool: ThreadPoolExecutor | None = None
+
+
+def thread_map(fn: Any, items: Any, *, progress: Any = None) -> list[Any]:
+    """``[fn(item) for item in items]`` on up to :func:`set_threads` threads, in order.
+
+    For work that releases the GIL (POT's network simplex, large NumPy operations): every
+    random draw must be made before the call, so the results do not depend on the threads.
+    ``progress(done, total)`` is called from the calling thread as results arrive. Uses its
+    own pool (never the one of :func:`pair_reduce`, which ``fn`` may use).
+    """
+    global _map_pool
+    items = list(items)
+    if _n_threads < 2 or len(items) < 2:
+        out = []
+        for i, item in enumerate(items):
+            out.append(fn(item))
+            if progress is not None:
+                progress(i + 1, len(items))
+        return out
+    with _pool_lock:
+        if _map_pool is None:
+            _map_pool = ThreadPoolExecutor(max_workers=_n_threads,
+                                           thread_name_prefix="divlab-map")
+        pool = _map_pool
+    futures = [pool.submit(fn, item) for item in items]
+    out = []
+    for i, fut in enumerate(futures):
+        out.append(fut.result())
+        if progress is not None:
+            progress(i + 1, len(items))
+    return out
+
+
 def pair_reduce(
     p: Any, q: Any, xp: ModuleType, block: Any, *, additive: bool = True
 ) -> tuple[tuple[Any, ...], tuple]:

@@ -310,3 +310,25 @@ def test_tables_get_a_clear_error_from_array_functions():
     x, _ = _pair(20, d=2)
     with pytest.raises(BackendError, match=r"table, not an array.*to_numpy"):
         divlab.frechet_distance(pd.DataFrame(x), pd.DataFrame(x))
+
+
+def test_threaded_exact_w_resampling_equals_one_thread():
+    from divlab import _array
+
+    x, y = _pair(120, d=2, seed=31)
+    threaded = divlab.compare(x, y, metrics="w1,w2", n_resamples=30, rng=2)
+    old = _array.set_threads(1)
+    try:
+        single = divlab.compare(x, y, metrics="w1,w2", n_resamples=30, rng=2)
+    finally:
+        _array.set_threads(old)
+    assert threaded["w1"] == single["w1"] and threaded["w2"] == single["w2"]
+
+
+def test_thread_map_keeps_order_and_reports_progress():
+    from divlab._array import thread_map
+
+    seen = []
+    out = thread_map(lambda i: i * i, range(50), progress=lambda d, t: seen.append((d, t)))
+    assert out == [i * i for i in range(50)]
+    assert seen == [(i, 50) for i in range(1, 51)]

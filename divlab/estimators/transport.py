@@ -66,7 +66,14 @@ from typing import Any
 
 import numpy as np
 
-from .._array import array_namespace, device_rescale_pair, from_numpy, host_float64, host_floats
+from .._array import (
+    array_namespace,
+    device_rescale_pair,
+    from_numpy,
+    host_float64,
+    host_floats,
+    thread_map,
+)
 from .._validate import check_int, check_positive, check_rng, check_sample_pair, check_weights
 from ..errors import ParameterError, UnreliableEstimateWarning
 from ._progress import report_fraction
@@ -155,8 +162,9 @@ def _random_subsets(n: int, h: int, B: int, gen: np.random.Generator) -> np.ndar
     return np.argpartition(keys, h - 1, axis=1)[:, :h] if h < n else np.tile(np.arange(n), (B, 1))
 
 
-def _exact_subsample_stats(xn, yn, p, hx, hy, B, gen):
-    """Exact W_p of ``B`` random subsamples of ``hx`` + ``hy`` points (host, POT)."""
+def _exact_subsample_stats(xn, yn, p, hx, hy, B, gen, progress=None):
+    """Exact W_p of ``B`` random subsamples of ``hx`` + ``hy`` points (host, POT; the
+    subsets are drawn first, the solves run on :func:`~divlab._array.thread_map`)."""
     import ot
 
     from ..costs import pairwise_cost_unchecked
@@ -164,11 +172,12 @@ def _exact_subsample_stats(xn, yn, p, hx, hy, B, gen):
     ix = _random_subsets(xn.shape[0], hx, B, gen)
     iy = _random_subsets(yn.shape[0], hy, B, gen)
     a, b = np.full(hx, 1.0 / hx), np.full(hy, 1.0 / hy)
-    out = np.empty(B)
-    for k in range(B):
+
+    def one(k: int) -> float:
         c = np.sqrt(pairwise_cost_unchecked(xn[ix[k]], yn[iy[k]], None, metric="sqeuclidean"))
-        out[k] = float(max(ot.emd2(a, b, c**p if p != 1 else c), 0.0)) ** (1 / p)
-    return out
+        return float(max(ot.emd2(a, b, c**p if p != 1 else c), 0.0)) ** (1 / p)
+
+    return np.array(thread_map(one, range(B), progress=progress))
 
 
 def _exact_resample(xn, yn, p, value, B, alpha, gen):
@@ -192,8 +201,8 @@ def _exact_resample(xn, yn, p, value, B, alpha, gen):
 
     Nx, Ny = xn.shape[0], yn.shape[0]
     h1x, h1y = max(1, min(Nx // 2, _RESAMPLE_EXACT_H)), max(1, min(Ny // 2, _RESAMPLE_EXACT_H))
-    stats = _exact_subsample_stats(xn, yn, p, h1x, h1y, B, gen)
-    report_fraction(1, 3)
+    stats = _exact_subsample_stats(xn, yn, p, h1x, h1y, B, gen,
+                                   progress=lambda i, t: report_fraction(i, 3 * t))
     # harmonic means: exact when h/N is the same for both samples
     N_eff = 2.0 / (1.0 / Nx + 1.0 / Ny)
     h1 = 2.0 / (1.0 / h1x + 1.0 / h1y)
@@ -201,8 +210,8 @@ def _exact_resample(xn, yn, p, value, B, alpha, gen):
     beta = 0.5
     h2x, h2y = h1x // 4, h1y // 4
     if min(h2x, h2y) >= 5 and B >= 20:
-        stats2 = _exact_subsample_stats(xn, yn, p, h2x, h2y, 2 * B, gen)
-        report_fraction(2, 3)
+        stats2 = _exact_subsample_stats(xn, yn, p, h2x, h2y, 2 * B, gen,
+                                        progress=lambda i, t: report_fraction(t + i, 3 * t))
         h2 = 2.0 / (1.0 / h2x + 1.0 / h2y)
         s1 = float(np.std(stats, ddof=1)) / math.sqrt(max(1.0 - h1 / N_eff, 1e-12))
         s2 = float(np.std(stats2, ddof=1)) / math.sqrt(max(1.0 - h2 / N_eff, 1e-12))
@@ -227,10 +236,8 @@ def _exact_resample(xn, yn, p, value, B, alpha, gen):
         return float(max(ot.emd2(a, b, cost[np.ix_(ix, iy)]), 0.0)) ** (1 / p)
 
     lab = permutation_labels(nx, ny, B, gen)
-    perm = np.empty(B)
-    for b, lb in enumerate(lab):
-        perm[b] = stat(ar[lb], ar[~lb])
-        report_fraction(2 * B + b + 1, 3 * B)
+    perm = np.array(thread_map(lambda lb: stat(ar[lb], ar[~lb]), lab,
+                               progress=lambda i, t: report_fraction(2 * t + i, 3 * t)))
     observed = stat(ar[:nx], ar[nx:])
     info = {"resample_subsample": [h1x, h1y], "rate_exponent": beta,
             "permutation_pool": [nx, ny]}
