@@ -53,6 +53,7 @@ from typing import Any
 import numpy as np
 
 from .._array import device_pow2_scale, from_numpy, host_float64, knn_table, pow2_floor
+from .resampling import subsample_masks
 
 __all__ = [
     "RANK_TOL",
@@ -252,20 +253,6 @@ def resample_size(r: int, n_full: int) -> int:
     ``h = floor(r N / (N + r))`` (``N // 2`` when ``r = N``), kept in ``[1, r - 1]``."""
     h = (r * n_full) // (n_full + r)
     return int(min(max(h, 1), max(r - 1, 1)))
-
-
-def subsample_masks(n: int, h: int, n_resamples: int, rng: np.random.Generator) -> np.ndarray:
-    """Boolean array ``(n_resamples, n)``; each row keeps ``h`` random points (without
-    replacement). Same draws as :func:`~divlab.estimators.resampling.half_sample_masks`
-    when ``h = n // 2``."""
-    keys = rng.random((n_resamples, n))
-    if h < n:
-        idx = np.argpartition(keys, h - 1, axis=1)[:, :h]
-    else:
-        idx = np.tile(np.arange(n), (n_resamples, 1))
-    masks = np.zeros((n_resamples, n), dtype=bool)
-    np.put_along_axis(masks, idx, True, axis=1)
-    return masks
 
 
 def kth_kept(

@@ -95,7 +95,12 @@ def check_alpha(alpha: Any) -> float:
 
 def half_sample_masks(n: int, n_resamples: int, rng: np.random.Generator) -> np.ndarray:
     """Boolean array ``(n_resamples, n)``; each row keeps exactly ``max(1, n // 2)`` points."""
-    h = max(1, n // 2)
+    return subsample_masks(n, max(1, n // 2), n_resamples, rng)
+
+
+def subsample_masks(n: int, h: int, n_resamples: int, rng: np.random.Generator) -> np.ndarray:
+    """Boolean array ``(n_resamples, n)``; each row keeps ``h`` random points (without
+    replacement). Same draws as :func:`half_sample_masks` when ``h = n // 2``."""
     keys = rng.random((n_resamples, n))
     if h < n:
         idx = np.argpartition(keys, h - 1, axis=1)[:, :h]
