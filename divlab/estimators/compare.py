@@ -47,10 +47,6 @@ DEFAULT_METRICS = default_metrics("continuous")
 #: Metrics computed when ``metrics=None`` for categorical data.
 DEFAULT_METRICS_CATEGORICAL = default_metrics("categorical")
 
-#: ``compare`` evaluates MMD and the energy distance (O(n m) cost) on at most this many
-#: points per sample (a random subsample beyond; 1-D energy distance is O(n log n): no limit).
-MAX_KERNEL_N = METRIC_TABLE["mmd"].max_n
-
 #: Pooled per-column standard deviations that differ by more than this factor make
 #: ``compare`` warn that W, MMD and the energy distance are dominated by the widest columns.
 SCALE_RATIO_WARN = 100.0

@@ -18,6 +18,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from .kernel import MAX_KERNEL_N
+
 __all__ = ["Metric", "METRIC_TABLE", "METRIC_ALIASES", "metric_names", "default_metrics",
            "get_metric"]
 
@@ -164,7 +166,7 @@ METRIC_TABLE: Mapping[str, Metric] = {m.name: m for m in (
         default_for=("continuous", "categorical"),
         estimator=("unbiased U-statistic (reported clipped at 0, the unclipped value kept in "
                    "details); the bandwidth is the median pooled distance"),
-        resampling=_HALF, group="pairwise", max_n=10_000, standardizable=True,
+        resampling=_HALF, group="pairwise", max_n=MAX_KERNEL_N, standardizable=True,
         bias="none before clipping at 0 (the U-statistic is unbiased)",
         limits="O(n^2): a random subsample above max_n points per sample",
     ),
@@ -174,7 +176,7 @@ METRIC_TABLE: Mapping[str, Metric] = {m.name: m for m in (
         default_for=("continuous", "categorical"),
         estimator=("V-statistic of Euclidean distances, as scipy.stats.energy_distance; "
                    "O(n log n) in d = 1"),
-        resampling=_HALF, group="pairwise", max_n=10_000, unit_scaling=1.0,
+        resampling=_HALF, group="pairwise", max_n=MAX_KERNEL_N, unit_scaling=1.0,
         standardizable=True,
         bias="V-statistic: biased up by O(1/n)",
         limits="O(n^2) in d > 1: a random subsample above max_n points per sample",
