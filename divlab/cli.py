@@ -4,10 +4,14 @@
 :func:`divlab.compare`); ``divlab compare --demo`` runs on built-in data with known true
 values; ``divlab info`` prints versions, backends and CUDA devices. Files are read by
 :mod:`divlab.io`; columns are matched by header name (``--columns``, ``--by-position``), a
-row-index first column is refused (``--drop-index``). Bad input ends with a one-line message
-on stderr and exit status 2 (no traceback); warnings are one line each with the flag to use;
-Ctrl-C prints the metrics already finished (exit 130); a closed stdout pipe ends quietly
-(exit 1, the recipe of the Python docs).
+row-index first column is refused (``--drop-index``). Directories of ``.npy`` or Parquet
+files, zarr stores, and large ``.npy``/Parquet files (or any with ``--dask``) are opened
+lazily by :mod:`divlab.io_lazy` and compared on a ``dask.distributed`` cluster: a
+``LocalCluster`` of ``--workers`` processes (``--memory-limit`` each) started and closed by
+the command, or the scheduler at ``--scheduler ADDRESS``; one line on stderr names it. Bad
+input ends with a one-line message on stderr and exit status 2 (no traceback); warnings are
+one line each with the flag to use; Ctrl-C prints the metrics already finished (exit 130); a
+closed stdout pipe ends quietly (exit 1, the recipe of the Python docs).
 
 Start-up is kept short: NumPy and the estimators are imported only by the command that needs
 them, so ``divlab --help`` and ``divlab info`` load neither SciPy's statistics nor POT nor
@@ -22,7 +26,8 @@ import os
 import re
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -114,6 +119,177 @@ def _match_columns(a: Samples, b: Samples, *, by_position: bool) -> tuple[list[s
         f"{advice}, or pass --by-position if the files are positional")
 
 
+# --------------------------------------------------------------------------- Dask
+
+#: ``divlab compare`` reads its inputs lazily and computes on a Dask cluster when X or Y is a
+#: directory (of ``.npy`` or Parquet files, or a zarr store), when ``--dask`` or a cluster
+#: option is given, or when the ``.npy``/Parquet inputs together take more than this
+#: fraction of the memory available now (``DASK_AUTO_DEFAULT_BYTES`` when that is unknown):
+#: read whole as float64 they might not fit. ``--no-dask`` reads them into memory anyway.
+DASK_AUTO_FRACTION = 0.5
+DASK_AUTO_DEFAULT_BYTES = 8 * 2**30
+
+#: Defaults of the local cluster ``divlab compare --dask`` starts: worker processes, one
+#: thread each, and the memory limit per worker (Dask spills to disk, then pauses, above it).
+DASK_WORKERS, DASK_MEMORY_LIMIT = 2, "1.5GB"
+
+#: Seconds to wait for the workers of a cluster to be up.
+DASK_WAIT_S = 60
+
+_LAZY_SUFFIXES = (".npy", ".parquet", ".pq")
+
+
+def _auto_dask_bytes() -> int:
+    from ._validate import available_memory
+
+    avail = available_memory()
+    return int(DASK_AUTO_FRACTION * avail) if avail else DASK_AUTO_DEFAULT_BYTES
+
+
+def _cluster_flags(args: argparse.Namespace) -> list[str]:
+    given = [("--scheduler", args.scheduler), ("--workers", args.workers),
+             ("--memory-limit", args.memory_limit), ("--chunk-rows", args.chunk_rows)]
+    return [flag for flag, value in given if value is not None]
+
+
+def _use_dask(args: argparse.Namespace) -> bool:
+    """Whether to read lazily and compute on a Dask cluster (see DASK_AUTO_FRACTION)."""
+    flags = _cluster_flags(args)
+    if args.dask is False:
+        if flags:
+            raise CLIError(f"--no-dask contradicts {', '.join(flags)}")
+        return False
+    if args.chunk_rows is not None and args.chunk_rows < 1:
+        raise CLIError(f"--chunk-rows must be a positive integer, got {args.chunk_rows}")
+    if args.dask or flags:
+        return True
+    paths = [args.x, args.y]
+    if any(os.path.isdir(p) for p in paths):
+        return True
+    size = sum(os.path.getsize(p) for p in paths
+               if os.path.isfile(p) and p.lower().endswith(_LAZY_SUFFIXES))
+    return size > _auto_dask_bytes()
+
+
+def _read_lazy(path: str, **kwargs: Any) -> Samples:
+    """Open ``path`` lazily; a file no lazy reader knows (text, ``.npz``) is read into memory
+    and wrapped as a Dask array (said in the notes)."""
+    from .io_lazy import _dask, read_samples_lazy
+
+    if os.path.isdir(path) or path.lower().endswith(_LAZY_SUFFIXES):
+        return read_samples_lazy(path, **kwargs)
+    from dataclasses import replace
+
+    from ._array import default_chunk_rows
+
+    _, da = _dask()  # a one-line error without Dask
+    from .io import read_samples
+
+    chunk_rows = kwargs.pop("chunk_rows", None)
+    s = read_samples(path, **kwargs)
+    rows = chunk_rows or default_chunk_rows(s.values.shape[1])
+    return replace(s, values=da.from_array(s.values, chunks=(rows, -1)),
+                   notes=(*s.notes, f"{path}: read into memory (only .npy, Parquet and zarr "
+                                    "are read in chunks)"))
+
+
+def _check_memory_limit(text: str) -> None:
+    from dask.utils import parse_bytes
+
+    if text.strip().lower() == "auto":
+        return
+    try:
+        ok = parse_bytes(text) >= 0
+    except (ValueError, TypeError):
+        ok = False
+    if not ok:
+        raise CLIError(f"--memory-limit: cannot read {text!r} as a size (e.g. 1.5GB, 800MB, "
+                       "auto; 0: no limit)")
+
+
+def _start_client(args: argparse.Namespace) -> tuple[Any, Any]:
+    """A ``distributed.Client`` and the ``LocalCluster`` started for it (None: --scheduler)."""
+    import logging
+
+    import distributed
+
+    if args.scheduler is not None:
+        extra = [f for f in _cluster_flags(args) if f in ("--workers", "--memory-limit")]
+        if extra:
+            raise CLIError(f"{', '.join(extra)} configure a local cluster; with --scheduler "
+                           "the workers of that cluster are used")
+        try:
+            return distributed.Client(args.scheduler), None
+        except Exception as exc:  # refused, timed out, malformed address
+            raise CLIError(f"cannot connect to the Dask scheduler at {args.scheduler} "
+                           f"({_one_line(exc)})") from None
+    workers = DASK_WORKERS if args.workers is None else args.workers
+    if workers < 1:
+        raise CLIError(f"--workers must be at least 1, got {workers}")
+    memory = DASK_MEMORY_LIMIT if args.memory_limit is None else args.memory_limit
+    _check_memory_limit(memory)
+    cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                       memory_limit=memory, silence_logs=logging.ERROR)
+    try:
+        return distributed.Client(cluster), cluster
+    except BaseException:
+        cluster.close()
+        raise
+
+
+def _cluster_line(client: Any, local: bool) -> str:
+    """One line: scheduler, workers, threads, memory limit, dashboard."""
+    from dask.utils import format_bytes
+
+    info = client.scheduler_info(n_workers=-1)
+    workers = list(info.get("workers", {}).values())
+    threads = sum(int(w.get("nthreads", 0)) for w in workers)
+    limits = sorted({int(w.get("memory_limit") or 0) for w in workers})
+    memory = ("no memory limit" if limits == [0] else
+              "memory limit " + "/".join(format_bytes(m) for m in limits) + " per worker")
+    dashboard = (client.dashboard_link if "dashboard" in info.get("services", {})
+                 else "off (pip install bokeh)")
+    kind = "local cluster" if local else "cluster"
+    return (f"{kind} {client.scheduler.address}: {len(workers)} worker(s), {threads} "
+            f"thread(s), {memory}, dashboard {dashboard}")
+
+
+def _wait_and_describe(client: Any, cluster: Any, args: argparse.Namespace) -> str:
+    """Wait for the workers; the cluster's line (printed on stderr, kept as a note)."""
+    n = 1 if cluster is None else (args.workers or DASK_WORKERS)
+    try:
+        client.wait_for_workers(n, timeout=DASK_WAIT_S)
+    except (TimeoutError, OSError):
+        raise CLIError(f"the Dask scheduler at {client.scheduler.address} has no workers "
+                       f"after {DASK_WAIT_S} s; start some (dask worker ADDRESS)") from None
+    line = _cluster_line(client, cluster is not None)
+    print(f"divlab: dask: {line}", file=sys.stderr)
+    return f"computed on Dask, {line}"
+
+
+@contextmanager
+def _dask_cluster(args: argparse.Namespace) -> Iterator[str]:
+    """Connect to ``--scheduler`` or start a LocalCluster; close what was started at the end
+    (also on errors and Ctrl-C). Yields the one-line description printed on stderr."""
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        raise CLIError("computing on a Dask cluster needs dask.distributed: pip install "
+                       "'dask[array]' distributed") from None
+    with warnings.catch_warnings():
+        # noise of a cluster's start: sockets probed for free ports, a dashboard port taken
+        # (the line printed shows the one used)
+        warnings.filterwarnings("ignore", category=ResourceWarning)
+        warnings.filterwarnings("ignore", message=r"Port \d+ is already in use")
+        client, cluster = _start_client(args)
+        try:
+            yield _wait_and_describe(client, cluster, args)
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+
 # --------------------------------------------------------------------------- commands
 
 
@@ -143,9 +319,33 @@ POT_QUIET = ("POT_BACKEND_DISABLE_PYTORCH", "POT_BACKEND_DISABLE_JAX",
              "POT_BACKEND_DISABLE_TENSORFLOW", "POT_BACKEND_DISABLE_CUPY")
 
 
-def _cmd_compare(args: argparse.Namespace) -> int:
+def _run_compare(a: Samples, b: Samples, names: list[str] | None, how: str,
+                 args: argparse.Namespace, more_notes: tuple[str, ...]) -> Any:
+    """``compare`` on two read datasets (arrays in memory or Dask arrays), with the notes."""
     from dataclasses import replace
 
+    from .estimators import compare  # after the files: bad input fails fast
+
+    categorical = {"auto": None, "categorical": True, "continuous": False}[args.data]
+    extra = _compare_kwargs(compare, standardize=args.standardize or None,
+                            feature_names=names)
+    notes = (*a.notes, *b.notes, _column_note(names, how, a.values.shape[1]), *more_notes)
+    try:
+        report = compare(a.values, b.values, metrics=args.metrics,
+                         n_resamples=args.n_resamples, alpha=args.alpha, rng=args.seed,
+                         progress=args.progress, max_exact_n=args.max_exact_n,
+                         categorical=categorical, **extra)
+    except KeyboardInterrupt as exc:
+        partial = getattr(exc, "report", None)
+        if partial is not None:
+            exc.report = replace(partial, notes=(*notes, *partial.notes))
+        raise
+    return replace(report, notes=(*notes, *report.notes),
+                   extra={**report.extra, "column_matching": how,
+                          "files": [a.source, b.source]})
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
     if getattr(args, "program", False) and "ot" not in sys.modules:
         for var in POT_QUIET:
             os.environ.setdefault(var, "1")
@@ -160,32 +360,24 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     else:
         if not args.x or not args.y:
             raise CLIError("give two data files (divlab compare X Y) or --demo")
-        from .io import read_samples
-
         cols = _parse_columns(args.columns)
         index = "drop" if args.drop_index else "refuse"
-        a = read_samples(args.x, key=args.key, columns=cols, index=index)
-        b = read_samples(args.y, key=args.key_y or args.key, columns=cols, index=index)
-        names, how = _match_columns(a, b, by_position=args.by_position)
-        from .estimators import compare  # after the files: bad input fails fast
+        lazy = _use_dask(args)
+        if lazy:
+            read: Any = _read_lazy
+            opts: dict[str, Any] = {"chunk_rows": args.chunk_rows}
+        else:
+            from .io import read_samples as read
 
-        categorical = {"auto": None, "categorical": True, "continuous": False}[args.data]
-        extra = _compare_kwargs(compare, standardize=args.standardize or None,
-                                feature_names=names)
-        notes = (*a.notes, *b.notes, _column_note(names, how, a.values.shape[1]))
-        try:
-            report = compare(a.values, b.values, metrics=args.metrics,
-                             n_resamples=args.n_resamples, alpha=args.alpha, rng=args.seed,
-                             progress=args.progress, max_exact_n=args.max_exact_n,
-                             categorical=categorical, **extra)
-        except KeyboardInterrupt as exc:
-            partial = getattr(exc, "report", None)
-            if partial is not None:
-                exc.report = replace(partial, notes=(*notes, *partial.notes))
-            raise
-        report = replace(report, notes=(*notes, *report.notes),
-                         extra={**report.extra, "column_matching": how,
-                                "files": [a.source, b.source]})
+            opts = {}
+        a = read(args.x, key=args.key, columns=cols, index=index, **opts)
+        b = read(args.y, key=args.key_y or args.key, columns=cols, index=index, **opts)
+        names, how = _match_columns(a, b, by_position=args.by_position)
+        if lazy:
+            with _dask_cluster(args) as where:
+                report = _run_compare(a, b, names, how, args, (where,))
+        else:
+            report = _run_compare(a, b, names, how, args, ())
     _print_report(report, args)
     return EXIT_OK
 
@@ -215,6 +407,11 @@ def _metrics_help() -> str:
     return (f"metrics (default: {','.join(default_metrics('continuous'))}; categorical data: "
             f"{','.join(default_metrics('categorical'))}):\n{rows}\n\n"
             "file formats: .csv/.tsv/.txt (header optional), .parquet, .npy, .npz (--key)\n\n"
+            "larger than memory: a directory of .npy or Parquet files (sorted by name, same "
+            "columns\nin each), or a zarr store (--key: array of a group), is read in chunks "
+            "on a Dask\ncluster (a local one with --workers processes unless --scheduler); so "
+            "are .npy/Parquet\nfiles with --dask or when larger than half of the available "
+            "memory. The cluster is\nshown on stderr; Ctrl-C and errors close it.\n\n"
             "columns: matched by header name; two files whose names differ (or are in a "
             "different\norder) are refused unless --columns picks the same names from both "
             "or --by-position\nsays the files are positional. A first column that looks "
@@ -224,7 +421,9 @@ def _metrics_help() -> str:
             "examples:\n  divlab compare --demo\n  divlab compare train.csv test.csv "
             "--columns age,income --metrics kl,js,w1 --json\n"
             "  divlab compare a.npz b.npz --key features --n-resamples 500 --seed 1\n"
-            "  divlab compare old.csv new.csv --drop-index --standardize\n\n"
+            "  divlab compare old.csv new.csv --drop-index --standardize\n"
+            "  divlab compare features_a/ features_b/ --workers 4 --memory-limit 4GB --json\n"
+            "  divlab compare a.parquet b.parquet --dask --scheduler tcp://10.0.0.5:8786\n\n"
             "exit status: 0 ok, 2 bad input (one-line message on stderr), 130 interrupted "
             "(Ctrl-C:\nthe metrics finished so far are printed)")
 
@@ -289,6 +488,29 @@ def build_parser() -> argparse.ArgumentParser:
                       help="exact OT on at most this many points per sample (default 2000)")
     cmp_.add_argument("--data", choices=("auto", "continuous", "categorical"), default="auto",
                       help="estimator family (default: detect)")
+    big = cmp_.add_argument_group(
+        "data larger than memory (Dask)",
+        "read the inputs in chunks and compute on a dask.distributed cluster; the default\n"
+        "when X or Y is a directory (of .npy or Parquet files, or a zarr store) or when\n"
+        "the .npy/Parquet inputs are larger than half of the available memory")
+    lazy = big.add_mutually_exclusive_group()
+    lazy.add_argument("--dask", dest="dask", action="store_true", default=None,
+                      help="read lazily and compute on a Dask cluster (implied by the "
+                           "options below)")
+    lazy.add_argument("--no-dask", dest="dask", action="store_false",
+                      help="read the inputs into memory even when large")
+    big.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                     help="address of a running Dask scheduler (e.g. tcp://10.0.0.5:8786); "
+                          "default: start a local cluster")
+    big.add_argument("--workers", type=int, default=None, metavar="N",
+                     help=f"worker processes of the local cluster, 1 thread each (default "
+                          f"{DASK_WORKERS})")
+    big.add_argument("--memory-limit", default=None, metavar="SIZE",
+                     help=f"memory limit per local worker (default {DASK_MEMORY_LIMIT}; "
+                          "'auto': RAM / workers; 0: none)")
+    big.add_argument("--chunk-rows", type=int, default=None, metavar="N",
+                     help="rows per chunk (default: ~64 MiB per .npy chunk, one Parquet row "
+                          "group, the zarr chunks)")
     out = cmp_.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print the report as JSON")
     out.add_argument("--markdown", action="store_true", help="print the report as Markdown")

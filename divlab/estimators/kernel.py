@@ -342,6 +342,18 @@ def _mmd_h(x: Any, y: Any, xp: Any, bandwidth: float | None, s_h: float,
     return bandwidth / s_h
 
 
+def mmd2_from_sums(kxx: float, kyy: float, kxy: float, n: int, m: int) -> float:
+    r"""Unbiased MMD² from kernel sums over ordered pairs *without* the diagonal:
+    :math:`K_{xx}/(n(n-1)) + K_{yy}/(m(m-1)) - 2K_{xy}/(nm)`."""
+    return kxx / (n * (n - 1)) + kyy / (m * (m - 1)) - 2 * kxy / (n * m)
+
+
+def energy2_from_sums(dxx: float, dyy: float, dxy: float, n: int, m: int) -> float:
+    r"""Squared energy distance (V-statistic) from Euclidean-distance sums over ordered
+    pairs: :math:`\max(2D_{xy}/(nm) - D_{xx}/n^2 - D_{yy}/m^2,\ 0)`."""
+    return max(2 * dxy / (n * m) - dxx / n**2 - dyy / m**2, 0.0)
+
+
 def _mmd_finish(x, y, xp, h, s_h, sums, bandwidth, n_resamples, alpha, gen, max_matrix_n,
                 n0, m0, info) -> Estimate:
     """MMD² from the block sums (``sums[("xx"|"yy"|"xy")]["gauss"]``), with resampling."""
@@ -350,7 +362,7 @@ def _mmd_finish(x, y, xp, h, s_h, sums, bandwidth, n_resamples, alpha, gen, max_
                                 sums["xy"]["gauss"])
     sxx -= n  # remove the diagonal k(x_i, x_i) = 1
     syy -= m
-    value = sxx / (n * (n - 1)) + syy / (m * (m - 1)) - 2 * sxy / (n * m)
+    value = mmd2_from_sums(sxx, syy, sxy, n, m)
     rule = "median heuristic" if bandwidth is None else "given"
     h_out = h * s_h if bandwidth is None else bandwidth  # in the units of the (scaled) data
     details: dict[str, Any] = {"bandwidth": h_out, "kernel": "gaussian", "bandwidth_rule": rule,
@@ -459,7 +471,7 @@ def _mmd_energy(
         n, m = xs.shape[0], ys.shape[0]
         sxx, syy, sxy = host_floats(xp, sums["xx"]["dist"], sums["yy"]["dist"],
                                     sums["xy"]["dist"])
-        e2 = max(2 * sxy / (n * m) - sxx / n**2 - syy / m**2, 0.0)
+        e2 = energy2_from_sums(sxx, syy, sxy, n, m)
         out["energy"] = _energy_finish(xs, ys, xp, e2, s_h, n_resamples, alpha, st["energy"],
                                        max_matrix_n, n0, m0, info)
     return {k: out[k] for k in want}
@@ -572,7 +584,7 @@ def _energy(
         sums = {k: _block_sums_multi(a, b, xp, ("dist",), 1.0)["dist"]
                 for k, a, b in (("xx", x, x), ("yy", y, y), ("xy", x, y))}
         sxx, syy, sxy, s_e = host_floats(xp, sums["xx"], sums["yy"], sums["xy"], s)
-        e2 = max(2 * sxy / (n * m) - sxx / n**2 - syy / m**2, 0.0)
+        e2 = energy2_from_sums(sxx, syy, sxy, n, m)
     return _energy_finish(x, y, xp, e2, s_e, n_resamples, alpha, gen, max_matrix_n, n0, m0,
                           info)
 
