@@ -264,6 +264,19 @@ def _load_npy(path: str, r0: int, r1: int, cols: tuple[int, ...] | None) -> np.n
     return _check_chunk(values, None, path, r0, 0)
 
 
+def _npy_head(files: list[str]) -> np.ndarray:
+    """The first :data:`_INDEX_HEAD` values of column 0 over the files (in order), so that
+    files of fewer rows than that (even of 1 or 2 rows) do not hide an index column."""
+    parts, got = [], 0
+    for f in files:
+        if got >= _INDEX_HEAD:
+            break
+        part = np.array(np.load(f, mmap_mode="r")[: _INDEX_HEAD - got, 0], dtype=np.float64)
+        parts.append(part)
+        got += part.shape[0]
+    return np.concatenate(parts)
+
+
 def _open_npy(files: list[str], label: str, columns: list[str | int] | None,
               chunk_rows: int | None, index: str) -> tuple[Any, None, tuple[str, ...]]:
     dask, da = _dask()
@@ -280,10 +293,9 @@ def _open_npy(files: list[str], label: str, columns: list[str | int] | None,
     n = sum(rows for (rows, _), _, _ in infos)
     notes: tuple[str, ...] = ()
     if columns is None and d >= 2 and n >= 3:
-        first = next(f for f, ((rows, _), _, _) in zip(files, infos, strict=True) if rows)
-        last = [f for f, ((rows, _), _, _) in zip(files, infos, strict=True) if rows][-1]
-        head = np.array(np.load(first, mmap_mode="r")[:_INDEX_HEAD, 0])
-        tail = float(np.load(last, mmap_mode="r")[-1, 0])
+        full = [f for f, ((rows, _), _, _) in zip(files, infos, strict=True) if rows]
+        head = _npy_head(full)
+        tail = float(np.load(full[-1], mmap_mode="r")[-1, 0])
         if _index_policy(head, tail, n, None, label, index):
             sel, notes = list(range(1, d)), (_drop_note(label, None),)
     cols = tuple(sel) if sel is not None else None

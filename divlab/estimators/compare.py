@@ -594,10 +594,13 @@ def compare(
                     done = {m: (nan, f"could not be estimated: {exc}") for m in members}
                 for m in members:
                     est, why = done[m]
-                    if scan is not None and scan.subsampled and not math.isnan(est.value):
-                        if m == "fid":
-                            est, why = _fid_all_rows(est, why, scan)
-                        elif m in ("w1", "w2") and d == 1:
+                    if scan is not None and scan.subsampled and m == "fid":
+                        if math.isnan(est.value):  # too few gathered rows: all-row value only
+                            est = replace(est, method="FID (squared W2 of fitted Gaussians)")
+                            why = f"no interval (subsample: {why})"
+                        est, why = _fid_all_rows(est, why, scan)
+                    elif scan is not None and scan.subsampled and not math.isnan(est.value):
+                        if m in ("w1", "w2") and d == 1:
                             est, why = _w1d_all_rows(m, est, why, scan, float(
                                 divisor[0]) if standardize else 1.0)
                     if not math.isnan(est.value):

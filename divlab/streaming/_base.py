@@ -29,6 +29,7 @@ array([5., 6.])
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, Self, runtime_checkable
 
@@ -94,14 +95,26 @@ def _tree(parts: list[Any], split_every: int) -> Any:
 
 
 def _row_blocks(a: Any, name: str) -> list[Any]:
-    """The delayed row chunks of a Dask array (columns gathered into one chunk)."""
+    """The delayed non-empty row chunks of a Dask array (columns gathered into one chunk).
+
+    Chunks of 0 rows (``da.from_array(x, chunks=((10, 0, 30), 2))``, a file without rows)
+    are left out: a state's ``update`` may refuse an empty block, and it adds nothing.
+    Chunks of unknown size (``nan``) are kept.
+    """
     if a.ndim == 2 and len(a.chunks[1]) > 1:
         a = a.rechunk({1: -1})
     if a.ndim not in (1, 2):
         raise ShapeMismatchError(f"`{name}` must be 1-D or 2-D, got {a.ndim} dimensions")
     # optimize_graph=False keeps the chunk keys of ``a``: a fold computed together with
     # other uses of ``a`` (dask.compute(...)) reads every chunk once for all of them
-    return list(a.to_delayed(optimize_graph=False).ravel())
+    blocks = list(a.to_delayed(optimize_graph=False).ravel())
+    return [b for b, rows in zip(blocks, a.chunks[0], strict=True) if rows != 0]
+
+
+def _has_unknown_rows(a: Any) -> bool:
+    """True when a Dask array's row chunk sizes are unknown (``nan``, after boolean
+    indexing)."""
+    return any(math.isnan(c) for c in a.chunks[0])
 
 
 def fold_rows_delayed(make_state: Callable[[], Any], *arrays: Any, split_every: int = 8) -> Any:
@@ -114,6 +127,14 @@ def fold_rows_delayed(make_state: Callable[[], Any], *arrays: Any, split_every: 
         raise ParameterError("fold_rows needs at least one array")
     if not all(is_dask_array(a) for a in arrays):
         raise ParameterError("fold_rows_delayed takes Dask arrays; use fold_rows for others")
+    if len(arrays) > 1 and any(_has_unknown_rows(a) for a in arrays):
+        raise ParameterError("fold_rows: aligning the rows of several arrays needs their "
+                             "chunk sizes; call `a.compute_chunk_sizes()` first (e.g. after "
+                             "boolean indexing)")
+    if len(arrays) == 1 and _has_unknown_rows(arrays[0]):  # one task per chunk, no alignment
+        return _tree([dask.delayed(_update_chunk, pure=True)(make_state, chunk)
+                      for chunk in _row_blocks(arrays[0], "arrays[0]")]
+                     or [dask.delayed(make_state)()], split_every)
     n = arrays[0].shape[0]
     if any(a.shape[0] != n for a in arrays):
         raise ShapeMismatchError("fold_rows: the arrays have different numbers of rows "

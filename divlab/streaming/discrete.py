@@ -643,6 +643,9 @@ def divergence_from_chunks(p: Any, q: Any, divergence: Any = "kl", *, axis: int 
             totals = TotalsState(axis=axis).update(p, q).result()
             return make(totals=totals).update(p, q).result()
         return make().update(p, q).result()
+    if any(math.isnan(s) for a in (p, q) for s in a.shape):
+        raise ParameterError("divergence_from_chunks: `p` or `q` has unknown chunk sizes; call "
+                             "`.compute_chunk_sizes()` first (e.g. after boolean indexing)")
     if p.ndim not in (1, 2) or p.shape != q.shape:
         raise ShapeMismatchError(f"divergence_from_chunks: Dask `p` and `q` must have the same "
                                  f"1-D or 2-D shape, got {p.shape} and {q.shape}")

@@ -55,7 +55,7 @@ from .._array import (
 from .._validate import check_bool, check_int, check_samples
 from ..costs import pairwise_cost_unchecked
 from ..errors import EstimationError, NonFiniteError, ParameterError, ShapeMismatchError
-from ._base import _check_split_every, _row_blocks, _tree, is_dask_array
+from ._base import _check_split_every, _has_unknown_rows, _row_blocks, _tree, is_dask_array
 
 __all__ = ["KnnState", "knn_distances", "knn_distances_delayed"]
 
@@ -333,10 +333,16 @@ def knn_distances_delayed(queries: Any, reference: Any, k: int, *, query_index: 
     if not is_dask_array(reference):
         raise ParameterError("knn_distances_delayed takes a Dask `reference`; use "
                              "knn_distances")
+    if _has_unknown_rows(reference):
+        raise ParameterError("`reference` has unknown chunk sizes (the global row indices "
+                             "need them); call `reference.compute_chunk_sizes()` first (e.g. "
+                             "after boolean indexing)")
     q, k, qi = _prepare(queries, tuple(reference.shape), k, query_index)
     q_d = dask.delayed(q, pure=True)
     qi_d = None if qi is None else dask.delayed(qi, pure=True)
-    starts = np.concatenate([[0], np.cumsum(reference.chunks[0])[:-1]]).astype(int)
+    sizes = reference.chunks[0]
+    first_rows = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int)
+    starts = [s for s, rows in zip(first_rows, sizes, strict=True) if rows]  # as _row_blocks
     blocks = _row_blocks(reference, "reference")
     parts = [dask.delayed(_knn_task, pure=True)(q_d, k, qi_d, blk, int(s))
              for blk, s in zip(blocks, starts, strict=True)]
