@@ -156,7 +156,7 @@ def test_compare_validates_each_sample_once(measured):
 
 
 def test_demo_path_validates_each_sample_once(measured):
-    """``divlab compare --demo`` (seven metrics, plus the true values): the same."""
+    """``divlab compare --demo`` (six metrics, plus the true values): the same."""
     assert measured["--demo"] == COMPARE_COUNTS
 
 
