@@ -283,6 +283,49 @@ def _js_jackknife(cx: np.ndarray, cy: np.ndarray) -> float:
     return min(max(out, 0.0), math.log(2.0))
 
 
+def _plugin_point(name: str, kx: np.ndarray, ky: np.ndarray, a: float,
+                  correction: str | None, desc: str, *, stacklevel: int = 4
+                  ) -> tuple[float, str, dict[str, Any]]:
+    """``(value, method, details)`` of the plug-in KL/JS from the cell counts ``kx``, ``ky``
+    (float64, the cells occupied in the pooled sample; ``desc`` names them), pseudo-count
+    ``a`` and ``correction`` (JS only); warns about a sparse table. Shared by
+    :func:`_plugin` and :func:`divlab.streaming.plugin_divergence`."""
+    fn = _kernel(name)
+    C = kx.size
+    n, m = int(kx.sum()), int(ky.sum())
+    corrected = correction in ("miller-madow", "jackknife") and name == "js"
+    details: dict[str, Any] = {"cells": C, "smoothing": 0.0 if corrected else a}
+    if name == "js":
+        details["first_order_bias"] = float(_js_first_order_bias(kx, ky))
+    if corrected:
+        raw = float(fn(_probs(kx, 0.0), _probs(ky, 0.0)))
+        if correction == "miller-madow":
+            value = float(_js_corrected(kx, ky))
+            details.update(correction="Miller-Madow (first order, on H(M), H(P), H(Q))",
+                           uncorrected=raw)
+            method = f"plug-in JS on {desc}, Miller-Madow corrected"
+        else:
+            value = _js_jackknife(kx, ky)
+            details.update(correction="delete-one jackknife", uncorrected=raw)
+            method = f"plug-in JS on {desc}, jackknife corrected"
+        return value, method, details
+    value = float(fn(_probs(kx, a), _probs(ky, a)))
+    method = f"plug-in {name.upper()} on {desc}" + (f", pseudo-count {a:g}" if a else "")
+    sparse = C >= 10 and C > min(n, m) / SPARSE_RATIO
+    if sparse and name == "js":  # flag only a bias that matters against the estimate
+        sparse = details["first_order_bias"] > 0.1 * value
+    if sparse:
+        details["sparse_table"] = True
+        extra = (f" (first-order bias about {details['first_order_bias']:.3g}; use "
+                 "correction='jackknife')" if name == "js" else
+                 "; coarser cells or more data help")
+        warnings.warn(
+            f"plug-in {name.upper()}: {C} cells for samples of {n} and {m}: the table is "
+            f"sparse and the plug-in estimate is biased{extra}", UnreliableEstimateWarning,
+            stacklevel=stacklevel)
+    return value, method, details
+
+
 def _plugin(name: str, xn: np.ndarray, yn: np.ndarray, *, bins: Any, smoothing: float,
             n_resamples: int, alpha: float, gen: np.random.Generator,
             correction: str | None = None) -> Estimate:
@@ -292,31 +335,19 @@ def _plugin(name: str, xn: np.ndarray, yn: np.ndarray, *, bins: Any, smoothing: 
     is then ignored: the corrections are defined for raw frequencies)."""
     fn = _kernel(name)
     a = smoothing
-    corrected = correction in ("miller-madow", "jackknife") and name == "js"
     cx, cy, C, desc = _cell_codes(xn, yn, bins)
     n, m = cx.size, cy.size
     kx = np.bincount(cx, minlength=C).astype(np.float64)
     ky = np.bincount(cy, minlength=C).astype(np.float64)
     upper = math.log(2.0) if name == "js" else math.inf
-    details: dict[str, Any] = {"cells": C, "binning": desc, "smoothing": 0.0 if corrected else a}
-    if name == "js":
-        bias = float(_js_first_order_bias(kx, ky))
-        details["first_order_bias"] = bias
+    value, method, details = _plugin_point(name, kx, ky, a, correction, desc)
+    details["binning"] = desc
     perm_stat = None
-    if corrected and correction == "miller-madow":
-        raw = float(fn(_probs(kx, 0.0), _probs(ky, 0.0)))
-        value = float(_js_corrected(kx, ky))
-        details.update(correction="Miller-Madow (first order, on H(M), H(P), H(Q))",
-                       uncorrected=raw)
-        method = f"plug-in JS on {desc}, Miller-Madow corrected"
+    if details.get("correction", "").startswith("Miller"):
 
         def stat(ca: np.ndarray, cb: np.ndarray) -> np.ndarray:
             return _js_corrected(ca, cb)
-    elif corrected:
-        raw = float(fn(_probs(kx, 0.0), _probs(ky, 0.0)))
-        value = _js_jackknife(kx, ky)
-        details.update(correction="delete-one jackknife", uncorrected=raw)
-        method = f"plug-in JS on {desc}, jackknife corrected"
+    elif "correction" in details:
         jk_rows = C <= JACKKNIFE_RESAMPLE_CELLS
 
         def stat(ca: np.ndarray, cb: np.ndarray) -> np.ndarray:
@@ -330,23 +361,9 @@ def _plugin(name: str, xn: np.ndarray, yn: np.ndarray, *, bins: Any, smoothing: 
             details["ci_note"] = (f"more than {JACKKNIFE_RESAMPLE_CELLS} cells: interval from "
                                   "the deviations of the uncorrected plug-in JS")
     else:
-        value = float(fn(_probs(kx, a), _probs(ky, a)))
-        method = f"plug-in {name.upper()} on {desc}" + (f", pseudo-count {a:g}" if a else "")
 
         def stat(ca: np.ndarray, cb: np.ndarray) -> np.ndarray:
             return np.asarray(fn(_probs(ca, a), _probs(cb, a), axis=-1), dtype=np.float64)
-        sparse = C >= 10 and C > min(n, m) / SPARSE_RATIO
-        if sparse and name == "js":  # flag only a bias that matters against the estimate
-            sparse = details["first_order_bias"] > 0.1 * value
-        if sparse:
-            details["sparse_table"] = True
-            extra = (f" (first-order bias about {details['first_order_bias']:.3g}; use "
-                     "correction='jackknife')" if name == "js" else
-                     "; coarser cells or more data help")
-            warnings.warn(
-                f"plug-in {name.upper()}: {C} cells for samples of {n} and {m}: the table is "
-                f"sparse and the plug-in estimate is biased{extra}", UnreliableEstimateWarning,
-                stacklevel=3)
     ci = pval = None
     if n_resamples:
         mx, my = half_sample_masks(n, n_resamples, gen), half_sample_masks(m, n_resamples, gen)

@@ -51,7 +51,6 @@ from __future__ import annotations
 
 import functools
 import math
-import warnings
 from types import ModuleType
 from typing import Any
 
@@ -74,18 +73,12 @@ from ..errors import (
     NormalizationError,
     ParameterError,
     ShapeMismatchError,
-    UnreliableEstimateWarning,
 )
 from ..estimators._result import Estimate
 from ..estimators.plugin import (
     DEFAULT_SMOOTHING,
-    SPARSE_RATIO,
     _check_correction,
-    _js_corrected,
-    _js_first_order_bias,
-    _js_jackknife,
-    _kernel,
-    _probs,
+    _plugin_point,
 )
 from ..fdiv.engine import _finish_rows, _row_block, log_base
 from ..fdiv.record import FDivergence
@@ -931,38 +924,9 @@ def plugin_divergence(hx: HistogramState, hy: HistogramState, *, divergence: str
     a = DEFAULT_SMOOTHING[divergence] if smoothing is None else check_nonnegative_scalar(
         smoothing, "smoothing")
     kx, ky = _pooled_counts(hx, hy)
-    return _plugin_value(divergence, kx, ky, a, correction)
-
-
-def _plugin_value(name: str, kx: np.ndarray, ky: np.ndarray, a: float,
-                  correction: str | None) -> Estimate:
-    """The value branch of :func:`divlab.estimators.plugin._plugin`, from counts."""
-    fn = _kernel(name)
-    c = kx.size
-    n, m = int(kx.sum()), int(ky.sum())
-    corrected = correction is not None
-    details: dict[str, Any] = {"cells": c, "smoothing": 0.0 if corrected else a}
-    if name == "js":
-        details["first_order_bias"] = float(_js_first_order_bias(kx, ky))
-    if corrected:
-        raw = float(fn(_probs(kx, 0.0), _probs(ky, 0.0)))
-        value = float(_js_corrected(kx, ky)) if correction == "miller-madow" else \
-            _js_jackknife(kx, ky)
-        details.update(correction=correction, uncorrected=raw)
-        method = f"plug-in JS on {c} cells, {correction} corrected"
-    else:
-        value = float(fn(_probs(kx, a), _probs(ky, a)))
-        method = f"plug-in {name.upper()} on {c} cells" + (f", pseudo-count {a:g}" if a else "")
-        sparse = c >= 10 and c > min(n, m) / SPARSE_RATIO
-        if sparse and name == "js":
-            sparse = details["first_order_bias"] > 0.1 * value
-        if sparse:
-            details["sparse_table"] = True
-            warnings.warn(
-                f"plug-in {name.upper()}: {c} cells for samples of {n} and {m}: the table is "
-                "sparse and the plug-in estimate is biased", UnreliableEstimateWarning,
-                stacklevel=3)
-    return Estimate(value, None, method, (n, m), details, None)
+    value, method, details = _plugin_point(divergence, kx, ky, a, correction,
+                                           f"{kx.size} cells", stacklevel=3)
+    return Estimate(value, None, method, (int(kx.sum()), int(ky.sum())), details, None)
 
 
 class HistogramPairState:

@@ -849,6 +849,18 @@ def _passes(x: Any, y: Any, p: float, bins: int, tail: int, sample_size: int, sa
         edges = hist.refined_edges(p=p, sketch=sketch)
 
 
+def _check_options(p: Any, bins: Any, tail: Any, sample_size: Any, rtol: Any,
+                   max_passes: Any) -> tuple[float, int, int, int, float, int]:
+    """The validated options shared by :func:`wasserstein_1d_bounds` and
+    :func:`sliced_wasserstein_bounds` (``sample_size`` defaults to ``4 * bins``)."""
+    bins = check_int(bins, "bins", min_value=1)
+    sample_size = 4 * bins if sample_size is None else check_int(
+        sample_size, "sample_size", min_value=2)
+    return (_check_p(p), bins, check_int(tail, "tail", min_value=1), sample_size,
+            check_nonnegative_scalar(rtol, "rtol"),
+            check_int(max_passes, "max_passes", min_value=2))
+
+
 def wasserstein_1d_bounds(x: Any, y: Any, *, p: float = 1.0, bins: int = 16384,
                           tail: int = DEFAULT_TAIL, sample_size: int | None = None,
                           rtol: float = 1e-3, max_passes: int = 4,
@@ -928,13 +940,8 @@ def wasserstein_1d_bounds(x: Any, y: Any, *, p: float = 1.0, bins: int = 16384,
     >>> bool(r.lower <= divlab.wasserstein_1d(x, y, p=2) <= r.upper), r.width < 1e-3
     (True, True)
     """
-    p = _check_p(p)
-    bins = check_int(bins, "bins", min_value=1)
-    tail = check_int(tail, "tail", min_value=1)
-    sample_size = 4 * bins if sample_size is None else check_int(
-        sample_size, "sample_size", min_value=2)
-    rtol = check_nonnegative_scalar(rtol, "rtol")
-    max_passes = check_int(max_passes, "max_passes", min_value=2)
+    p, bins, tail, sample_size, rtol, max_passes = _check_options(
+        p, bins, tail, sample_size, rtol, max_passes)
     salt = int(check_rng(rng).integers(2**63)) if rng is not None else 0
     x, y, _ = _door_shapes(x, y, one_d=True)
     return _passes(x, y, p, bins, tail, sample_size, salt, None, rtol, max_passes)
@@ -992,14 +999,9 @@ def sliced_wasserstein_bounds(x: Any, y: Any, *, p: float = 2.0, n_projections: 
     >>> bool(r.lower <= exact <= r.upper)
     True
     """
-    p = _check_p(p)
+    p, bins, tail, sample_size, rtol, max_passes = _check_options(
+        p, bins, tail, sample_size, rtol, max_passes)
     n_projections = check_int(n_projections, "n_projections", min_value=1)
-    bins = check_int(bins, "bins", min_value=1)
-    tail = check_int(tail, "tail", min_value=1)
-    sample_size = 4 * bins if sample_size is None else check_int(
-        sample_size, "sample_size", min_value=2)
-    rtol = check_nonnegative_scalar(rtol, "rtol")
-    max_passes = check_int(max_passes, "max_passes", min_value=2)
     x, y, d = _door_shapes(x, y, one_d=False)
     gen = check_rng(rng)
     theta = _directions(d, n_projections, gen)
