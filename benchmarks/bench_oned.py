@@ -11,10 +11,11 @@ them normalised, as it requires).
 Every time is the best of ``repeats`` rounds; in each round every contender runs once on the
 same arrays (round-robin, so a burst of load on a shared machine hits all of them alike).
 
-Floors, measured in the same rounds: ``2 sorts`` (``np.sort`` of both samples: what the
-unweighted closed form cannot avoid), ``2 argsorts`` (both weighted: the weights must follow
-the permutation) or ``argsort + sort`` (one weighted sample). ``SciPy / floor`` is the
-largest speed-up over SciPy that any sort-based method can reach on this machine.
+Also timed: ``wasserstein_1d`` on one thread (divlab sorts the two samples concurrently when
+both are large) and on the array-API path without the compiled kernels (``divlab._native``);
+both must return the same bits. Floors, measured in the same rounds: ``2 sorts``
+(``np.sort`` of both samples), ``2 argsorts`` (both weighted: the weights must follow the
+permutation) or ``argsort + sort`` (one weighted sample), one after the other.
 
 ``--numpy-avx2`` repeats the table in a child process started with NumPy's AVX-512 sort
 kernels switched off (``NPY_DISABLE_CPU_FEATURES``; SciPy and POT run in that process too):
@@ -48,6 +49,7 @@ import scipy
 import scipy.stats
 
 import divlab
+from divlab import _array, _native
 from divlab.ot import wasserstein, wasserstein_1d
 
 WEIGHTINGS = ("none", "both", "u only")
@@ -76,13 +78,17 @@ def _floor(u: np.ndarray, v: np.ndarray, a: object, b: object) -> tuple[Callable
 
 def _case(u: np.ndarray, v: np.ndarray, a: np.ndarray | None, b: np.ndarray | None,
           repeats: int) -> tuple[dict[str, tuple], str]:
-    """Time divlab (both doors), SciPy, POT (both functions) and the sort floor."""
+    """Time divlab (both doors; one thread; without the compiled kernels), SciPy, POT (both
+    functions) and the sort floor."""
     pa = None if a is None else a / a.sum()
     pb = None if b is None else b / b.sum()
     floor, label = _floor(u, v, a, b)
     res = _interleaved({
         "w": lambda: wasserstein(u, v, a=a, b=b),
         "1d": lambda: wasserstein_1d(u, v, u_weights=a, v_weights=b),
+        "1thread": lambda: _one_thread(lambda: wasserstein_1d(u, v, u_weights=a, v_weights=b)),
+        "numpy": lambda: _without_kernels(
+            lambda: wasserstein_1d(u, v, u_weights=a, v_weights=b)),
         "scipy": lambda: scipy.stats.wasserstein_distance(u, v, a, b),
         "pot": lambda: ot.wasserstein_1d(u, v, pa, pb, p=1),
         "pot_emd": lambda: ot.emd2_1d(u, v, pa, pb, metric="euclidean"),
@@ -91,27 +97,62 @@ def _case(u: np.ndarray, v: np.ndarray, a: np.ndarray | None, b: np.ndarray | No
     return res, label
 
 
+def _one_thread(fn: Callable[[], object]) -> object:
+    old = _array.set_threads(1)
+    try:
+        return fn()
+    finally:
+        _array.set_threads(old)
+
+
+def _without_kernels(fn: Callable[[], object]) -> object:
+    """``fn()`` on the array-API path (what an install without a C compiler runs)."""
+    old = _native.AVAILABLE
+    _native.AVAILABLE = False
+    try:
+        return _one_thread(fn)
+    finally:
+        _native.AVAILABLE = old
+
+
 def sort_kernel_lines(n: int = 1_000_000, repeats: int = 5) -> list[str]:
-    """ns per element of np.sort / np.argsort of n float64 and of rows of 256 (sorting
-    networks) in this process: shows whether the sort kernel itself is the bottleneck."""
+    """ns per element of np.sort / np.argsort of n float64, of rows of 256 (sorting
+    networks) and of divlab's radix sorts in this process: shows whether the sort kernel
+    itself is the bottleneck, and which sort divlab picked."""
     x = np.random.default_rng(1).normal(size=n)
+    w = np.random.default_rng(2).random(n)
     rows = x[: (n // 256) * 256].reshape(-1, 256)
-    res = _interleaved({
+    fns = {
         "sort": lambda: np.sort(x),
         "argsort": lambda: np.argsort(x),
         "rows": lambda: np.sort(rows, axis=1),
-    }, repeats)
+    }
+    if _native._sortkernels is not None:
+        out, out2 = np.empty_like(x), np.empty_like(x)
+        fns["radix"] = lambda: (_native._sortkernels.sort(x, out), out)[1]
+        fns["pairs"] = lambda: (_native._sortkernels.sort_pairs(x, w, out, out2), out)[1]
+    res = _interleaved(fns, repeats)
     per = {k: res[k][0] / n * 1e9 for k in res}
-    return [f"np.sort {per['sort']:.1f} ns/element, np.argsort {per['argsort']:.1f} ns/element, "
-            f"np.sort of rows of 256 {per['rows']:.1f} ns/element (n = {n:.0e} float64)"]
+    line = (f"np.sort {per['sort']:.1f} ns/element, np.argsort {per['argsort']:.1f} ns/element, "
+            f"np.sort of rows of 256 {per['rows']:.1f} ns/element (n = {n:.0e} float64)")
+    if "radix" in per:
+        chosen = "the radix sort" if _native.radix_sort_is_faster() else "np.sort"
+        line += (f"; divlab's radix sort {per['radix']:.1f} ns/element, radix sort with the "
+                 f"weights following {per['pairs']:.1f} ns/element; divlab sorts unweighted "
+                 f"samples with {chosen}")
+    else:
+        line += "; divlab's compiled kernels are not built here"
+    return [line]
 
 
 HEADER = [
-    "| n | m | weights | `wasserstein` (s) | `wasserstein_1d` (s) | SciPy (s) "
-    "| POT `wasserstein_1d` (s) | POT `emd2_1d` (s) | SciPy / `wasserstein` "
-    "| SciPy / `wasserstein_1d` | POT / `wasserstein` | POT / `wasserstein_1d` | floor (s) "
-    "| divlab / floor | SciPy / floor | rel. diff SciPy | rel. diff POT |",
-    "|---:|---:|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| n | m | weights | `wasserstein` (s) | `wasserstein_1d` (s) | 1 thread (s) "
+    "| no kernels (s) | SciPy (s) | POT `wasserstein_1d` (s) | POT `emd2_1d` (s) "
+    "| SciPy / `wasserstein` | SciPy / `wasserstein_1d` | SciPy / 1 thread "
+    "| POT / `wasserstein` | POT / `wasserstein_1d` | POT / 1 thread | floor (s) "
+    "| rel. diff SciPy | rel. diff POT |",
+    "|---:|---:|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:"
+    "|---:|",
 ]
 
 
@@ -132,16 +173,19 @@ def run(sizes: list[int], repeats: int) -> list[str]:
                 b = rng.random(m) + 0.05 if weights == "both" else None
                 res, label = _case(u, v, a, b, _repeats(n, repeats))
                 (t_w, v_w), (t_1, v_1) = res["w"], res["1d"]
+                (t_o, v_o), (t_n, v_n) = res["1thread"], res["numpy"]
                 (t_s, v_s), (t_f, _) = res["scipy"], res["floor"]
                 (t_p1, v_p1), (t_p2, v_p2) = res["pot"], res["pot_emd"]
+                assert v_o == v_1 and v_n == v_1, "divlab's paths disagree"
                 t_p = min(t_p1, t_p2)
                 d_s = max(abs(v_w - v_s), abs(v_1 - v_s)) / abs(v_s)
                 d_p = max(abs(v_w - v_p1), abs(v_1 - v_p2)) / abs(v_p1)
                 rows.append(
-                    f"| {n} | {m} | {weights} | {t_w:.4f} | {t_1:.4f} | {t_s:.4f} | {t_p1:.4f} "
-                    f"| {t_p2:.4f} | {t_s / t_w:.1f}x | {t_s / t_1:.1f}x | {t_p / t_w:.1f}x "
-                    f"| {t_p / t_1:.1f}x | {t_f:.4f} ({label}) | {min(t_w, t_1) / t_f:.2f} "
-                    f"| {t_s / t_f:.1f}x | {d_s:.1e} | {d_p:.1e} |"
+                    f"| {n} | {m} | {weights} | {t_w:.4f} | {t_1:.4f} | {t_o:.4f} | {t_n:.4f} "
+                    f"| {t_s:.4f} | {t_p1:.4f} | {t_p2:.4f} | {t_s / t_w:.1f}x "
+                    f"| {t_s / t_1:.1f}x | {t_s / t_o:.1f}x | {t_p / t_w:.1f}x "
+                    f"| {t_p / t_1:.1f}x | {t_p / t_o:.1f}x | {t_f:.4f} ({label}) "
+                    f"| {d_s:.1e} | {d_p:.1e} |"
                 )
                 print(rows[-1], flush=True)
     return rows
@@ -200,10 +244,15 @@ def main() -> None:
         "W_1 between N(0, 1) (n points) and a scaled Student-t(5) sample (m points); best of "
         f"{repeats} interleaved rounds at n = 1e6 (more at smaller n: {_repeats(10_000, repeats)} "
         f"at 1e4). Ratios are SciPy or POT time over divlab's time "
-        "(POT: the faster of `ot.wasserstein_1d` and `ot.emd2_1d`). `floor` is the time of "
-        "the sorts the closed form cannot avoid, measured in the same rounds; `SciPy / floor` "
-        "is the largest speed-up over SciPy any sort-based method can reach here. Weights "
-        "`both`: random positive weights on both samples; `u only`: on `u`, none on `v`.",
+        "(POT: the faster of `ot.wasserstein_1d` and `ot.emd2_1d`). divlab sorts the two "
+        "samples on two threads when both have at least "
+        f"{divlab.ot.oned._CONCURRENT_SORT_SIZE} points; `1 thread` is `wasserstein_1d` "
+        "with `divlab._array.set_threads(1)` (SciPy and POT use one thread), `no kernels` "
+        "the same on the array-API path of an install without a C compiler (one thread; "
+        "the same value, bit for bit, is asserted). `floor` is the time of NumPy's sorts of "
+        "the two samples (`np.sort`, or `np.argsort` where weights must follow), one "
+        "after the other. Weights `both`: random positive weights on both samples; "
+        "`u only`: on `u`, none on `v`.",
         "",
         "## NumPy as installed (default CPU dispatch)",
         "",
@@ -233,15 +282,15 @@ def main() -> None:
         ]
     lines += [
         "",
-        "Reading the tables: divlab's unweighted path is two `np.sort` calls (in place of "
-        "SciPy's two argsorts, a merge sort of the concatenation and two `searchsorted`), "
-        "then a pairing (equal sizes) or a gather on the data-independent grid of "
-        "`uniform_quantile_grid` (unequal sizes). All-equal weights take that path. With "
-        "weights, the weighted samples are argsorted (the weights follow the permutation), "
-        "a sample without weights is only sorted, and the two CDFs are merged by a stable "
-        "sort of the two concatenated sorted runs (linear: timsort merges two runs). "
-        "`divlab / floor` near 1 means divlab runs at the floor, and its ratio to SciPy is "
-        "then bounded by `SciPy / floor`. Timings on a shared machine vary with its load "
+        "Reading the tables: divlab's unweighted path is two sorts (in place of SciPy's two "
+        "argsorts, a merge sort of the concatenation and two `searchsorted`), then a pairing "
+        "(equal sizes) or, for unequal sizes, one compiled pass over the data-independent "
+        "merged grid of `uniform_quantile_grid` (integer keys, no index arrays). All-equal "
+        "weights take that path. A weighted sample is radix-sorted with its weights "
+        "following and their normalised cumulative sum taken in the same compiled pass; the "
+        "two CDFs are then merged in one linear compiled pass that writes the interval "
+        "lengths and the quantile differences (`divlab/_sortkernels.c`, through "
+        "`divlab._native`). Timings on a shared machine vary with its load "
         "(see the load averages above). `rel. diff POT` up to 1e-10 is POT's rounding: it "
         "accumulates the uniform weights 1/n by a cumulative sum; against an exact-merge "
         "reference (integer CDFs, `tests/test_ot_oned_parity.py`, n = 2e4, m = 13001) "
@@ -252,8 +301,8 @@ def main() -> None:
         "second table, the CPU is one where NumPy's AVX-512 quicksort (x86-simd-sort) is "
         "slow: its partition step stores with `vpcompressq` to memory, which is microcoded "
         "on AMD Zen 4 (x86 family 25; numpy/x86-simd-sort#6; OpenJDK switched its AVX-512 "
-        "sort off on Zen 4 for the same reason). There the floor of any sort-based method "
-        "is that slow sort, and the ratios of the first table are bounded by `SciPy / floor`; "
+        "sort off on Zen 4 for the same reason). There divlab measures its radix sort "
+        "faster once per process and sorts with it (`divlab._native.radix_sort_is_faster`); "
         "the second table shows the same code with NumPy's AVX2 kernels.",
     ]
     text = "\n".join(lines) + "\n"

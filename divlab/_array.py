@@ -414,6 +414,36 @@ def thread_map(fn: Any, items: Any, *, progress: Any = None) -> list[Any]:
     return out
 
 
+def run_pair(first: Any, second: Any, *, concurrent: bool) -> tuple[Any, Any]:
+    """``(first(), second())``; with ``concurrent`` (and :func:`set_threads` above 1),
+    ``second`` runs on a new thread while ``first`` runs here.
+
+    For two independent calls that release the GIL (NumPy sorts, the compiled kernels of
+    :mod:`divlab._native`): on two cores the pair takes the time of the longer one. A fresh
+    thread, not a pool, so that a call from inside :func:`thread_map` cannot wait on its
+    own pool. An exception of either call is raised here.
+    """
+    if not concurrent or _n_threads < 2:
+        return first(), second()
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = second()
+        except BaseException as exc:  # re-raised in the caller's thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=run, name="divlab-pair", daemon=True)
+    worker.start()
+    try:
+        a = first()
+    finally:
+        worker.join()
+    if "error" in box:
+        raise box["error"]
+    return a, box["value"]
+
+
 def pair_reduce(
     p: Any, q: Any, xp: ModuleType, block: Any, *, additive: bool = True
 ) -> tuple[tuple[Any, ...], tuple]:

@@ -180,6 +180,9 @@ def normalize_mass(p: Any, xp: ModuleType, *, axis: int = -1) -> Any:
     scale = xp.max(p, axis=axis, keepdims=True)
     scale = xp.where(scale > 0, scale, xp.ones_like(scale))
     ps = p / scale
+    if type(ps) is np.ndarray:  # NumPy: the second division in place (same bits, no copy)
+        ps /= np.sum(ps, axis=axis, keepdims=True)
+        return ps
     return ps / xp.sum(ps, axis=axis, keepdims=True)
 
 
@@ -485,12 +488,16 @@ def check_weights(
         raise ShapeMismatchError(
             f"`{name}` must have shape ({n},) to match the samples, got {tuple(a.shape)}"
         )
-    check_finite(a, name, xp)
-    check_nonnegative(a, name, xp)
+    # Two reductions and one read-back for valid weights: a finite sum of entries >= 0 has
+    # no NaN or inf among them. Otherwise (or when a finite sum overflowed) the full
+    # checks run and name the first bad entry.
     total = xp.sum(a)
+    if not bool(xp.isfinite(total) & (xp.min(a) >= 0)):
+        check_finite(a, name, xp)
+        check_nonnegative(a, name, xp)
     if not bool(total > 0):
         raise EmptyInputError(f"`{name}` has zero total mass")
-    return xp.astype(normalize_mass(a, xp, axis=0), dtype)
+    return xp.astype(normalize_mass(a, xp, axis=0), dtype, copy=False)
 
 
 def check_positive(value: Any, name: str, *, allow_inf: bool = False) -> float:

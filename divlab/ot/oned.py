@@ -42,14 +42,17 @@ from typing import Any
 
 import numpy as np
 
+from .. import _native
 from .._array import (
     array_namespace,
     as_result,
     device_rescale_pair,
     from_numpy,
     is_lazy,
+    is_numpy,
     pow2_floor,
     result_float_dtype,
+    run_pair,
     to_numpy,
     vdot,
 )
@@ -93,6 +96,11 @@ def _check_line_samples(u: Any, name: str, xp: ModuleType) -> Any:
     return u
 
 
+#: Both samples at least this long: NumPy sorts them on two threads (divlab._array.run_pair;
+#: below, a thread start costs more than it saves).
+_CONCURRENT_SORT_SIZE = 1 << 16
+
+
 def _pow_abs(d: Any, p: float, xp: ModuleType) -> Any:
     if p == 1.0:
         return xp.abs(d)
@@ -101,8 +109,20 @@ def _pow_abs(d: Any, p: float, xp: ModuleType) -> Any:
     return xp.abs(d) ** p
 
 
+def _sort(u: Any, xp: ModuleType) -> Any:
+    """Sorted copy of the 1-D sample ``u`` (the compiled radix sort where it is faster)."""
+    if _native.usable(xp, u):
+        return _native.sort(u)
+    # stable=False: NumPy's vectorised quicksort (the array-API default is a stable sort)
+    return xp.sort(u, stable=False)
+
+
 def _sorted_with_weights(u: Any, w: Any, xp: ModuleType) -> tuple[Any, Any]:
-    order = xp.argsort(u, stable=False)
+    if _native.usable(xp, u, w):
+        return _native.sort_with_weights(u, w)
+    # stable: tied values accumulate their weights in input order on every path (the
+    # compiled radix sort is stable too), so the CDF's rounding does not depend on the sort
+    order = xp.argsort(u, stable=True)
     return xp.take(u, order), xp.take(w, order)
 
 
@@ -333,8 +353,10 @@ def _sorted_cdf(u: Any, w: Any, xp: ModuleType) -> tuple[Any, Any]:
     without weights (``w=None``) is sorted without a permutation (a sort, not an argsort:
     half the time in NumPy) and gets the uniform CDF ``(i + 1) / n``, exactly rounded."""
     if w is None:
-        us = xp.sort(u, stable=False)
+        us = _sort(u, xp)
         return us, _cdf(xp.ones_like(us), xp)
+    if _native.usable(xp, u, w):
+        return _native.sorted_cdf(u, w)
     us, ws = _sorted_with_weights(u, w, xp)
     return us, _cdf(ws, xp)
 
@@ -352,19 +374,28 @@ def _quantile_differences(
     dtype = u.dtype
     n, m = u.shape[0], v.shape[0]
     uniform = u_weights is None and v_weights is None
+    # NumPy: the two sorts on two threads when both are large (they release the GIL)
+    concurrent = is_numpy(xp) and min(n, m) >= _CONCURRENT_SORT_SIZE
     if uniform:
-        us, vs = xp.sort(u, stable=False), xp.sort(v, stable=False)
+        us, vs = run_pair(lambda: _sort(u, xp), lambda: _sort(v, xp), concurrent=concurrent)
     else:
-        us, cu = _sorted_cdf(u, u_weights, xp)
-        vs, cv = _sorted_cdf(v, v_weights, xp)
+        (us, cu), (vs, cv) = run_pair(lambda: _sorted_cdf(u, u_weights, xp),
+                                      lambda: _sorted_cdf(v, v_weights, xp),
+                                      concurrent=concurrent)
     scale = _range_scale(us, vs, n + m, xp)
-    us, vs = us / scale, vs / scale  # exact; unchanged when scale == 1
+    if not (is_numpy(xp) and scale == 1):  # NumPy skips two passes over the data
+        us, vs = us / scale, vs / scale  # exact; unchanged when scale == 1
     if uniform and n == m:
         return None, us - vs, scale
     if uniform:
         dt, iu, iv = _quantile_grid_dt(n, m)
         dt = xp.astype(from_numpy(dt, xp, like=us), dtype, copy=False)
+        if _native.usable(xp, us, vs):
+            return dt, _native.uniform_differences(us, vs), scale
         iu, iv = from_numpy(iu, xp, like=us), from_numpy(iv, xp, like=vs)
+    elif _native.usable(xp, us, cu, vs, cv):
+        dt, d = _native.merge_differences(us, cu, vs, cv)
+        return dt, d, scale
     else:
         t, iu, iv = _merged_indices(cu, cv, xp)
         del cu, cv
@@ -391,7 +422,9 @@ def _power_parts(
     dt, d, scale = _quantile_differences(u, v, u_weights, v_weights, xp)
     one = xp.ones_like(scale)
     if p == 1.0:
-        return scale, one, _weighted_sum(dt, xp.abs(d), xp)
+        # d is a fresh array: NumPy takes |d| in place (no second array of n + m entries)
+        ad = np.abs(d, out=d) if type(d) is np.ndarray else xp.abs(d)
+        return scale, one, _weighted_sum(dt, ad, xp)
     big = xp.max(xp.abs(d))
     lim = 0.9 * math.log2(float(xp.finfo(u.dtype).max))
     pos = big > 0
