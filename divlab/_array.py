@@ -21,7 +21,7 @@ import math
 import os
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from types import ModuleType
 from typing import Any
@@ -414,34 +414,53 @@ def thread_map(fn: Any, items: Any, *, progress: Any = None) -> list[Any]:
     return out
 
 
-def run_pair(first: Any, second: Any, *, concurrent: bool) -> tuple[Any, Any]:
-    """``(first(), second())``; with ``concurrent`` (and :func:`set_threads` above 1),
-    ``second`` runs on a new thread while ``first`` runs here.
+def run_concurrently(fns: Sequence[Any]) -> list[Any]:
+    """``[fn() for fn in fns]``, every call but the first on a new thread of its own (the first
+    runs here); results in order, the first exception raised here.
 
-    For two independent calls that release the GIL (NumPy sorts, the compiled kernels of
-    :mod:`divlab._native`): on two cores the pair takes the time of the longer one. A fresh
-    thread, not a pool, so that a call from inside :func:`thread_map` cannot wait on its
-    own pool. An exception of either call is raised here.
+    For independent calls that release the GIL (NumPy sorts, the compiled kernels of
+    :mod:`divlab._native`). Fresh threads, not a pool, so that a call from inside
+    :func:`thread_map` cannot wait on its own pool.
     """
-    if not concurrent or _n_threads < 2:
-        return first(), second()
-    box: dict[str, Any] = {}
+    fns = list(fns)
+    if len(fns) < 2:
+        return [fn() for fn in fns]
+    boxes: list[dict[str, Any]] = [{} for _ in fns]
 
-    def run() -> None:
+    def run(fn: Any, box: dict[str, Any]) -> None:
         try:
-            box["value"] = second()
+            box["value"] = fn()
         except BaseException as exc:  # re-raised in the caller's thread
             box["error"] = exc
 
-    worker = threading.Thread(target=run, name="divlab-pair", daemon=True)
-    worker.start()
+    workers = [threading.Thread(target=run, args=(fn, box), name="divlab-pair", daemon=True)
+               for fn, box in zip(fns[1:], boxes[1:], strict=True)]
+    for w in workers:
+        w.start()
     try:
-        a = first()
+        run(fns[0], boxes[0])
     finally:
-        worker.join()
-    if "error" in box:
-        raise box["error"]
-    return a, box["value"]
+        for w in workers:
+            w.join()
+    for box in boxes:
+        if "error" in box:
+            raise box["error"]
+    return [box["value"] for box in boxes]
+
+
+def run_pair(first: Any, second: Any, *, concurrent: bool) -> tuple[Any, Any]:
+    """``(first(), second())``; with ``concurrent`` (and :func:`set_threads` above 1),
+    ``second`` runs on a new thread while ``first`` runs here (:func:`run_concurrently`):
+    on two cores the pair takes the time of the longer call."""
+    if not concurrent or _n_threads < 2:
+        return first(), second()
+    a, b = run_concurrently([first, second])
+    return a, b
+
+
+def thread_count() -> int:
+    """The number of threads set by :func:`set_threads`."""
+    return _n_threads
 
 
 def pair_reduce(
@@ -906,20 +925,82 @@ def host_floats(xp: ModuleType, *values: Any) -> tuple[float, ...]:
     return tuple(out)
 
 
+#: k-NN searches with fewer reference x query pairs always use the kd-tree.
+_BRUTE_MIN_PAIRS = 4_000_000
+#: Estimated intrinsic dimension from which the compiled brute force beats SciPy's kd-tree
+#: (crossover measured at 6-7 for n = 2e4 and 1e5, d = 6 to 20: bench_knn_search.py).
+_BRUTE_MIN_INTRINSIC_DIM = 6.5
+
+
+def intrinsic_dimension(x: np.ndarray, *, k: int = 10, size: int = 2000) -> float:
+    r"""Maximum-likelihood estimate of the intrinsic dimension of the rows of ``x``.
+
+    Levina & Bickel (2004) with MacKay & Ghahramani's averaging, on ``size`` evenly spaced
+    rows (deterministic) and their ``k`` nearest neighbours among themselves:
+
+    .. math::
+
+        \hat m = \Big(rac{1}{N(k-1)} \sum_i \sum_{j<k} \log rac{T_k(x_i)}{T_j(x_i)}\Big)^{-1}.
+
+    About ``d`` for full-dimensional data, the manifold's dimension for data on one. Rows
+    with a duplicate (``T_1 = 0``) are left out; ``0.0`` when fewer than half remain (such
+    data suit a tree). Used by :func:`knn_table` to choose its search method.
+    """
+    from . import _native
+
+    n = x.shape[0]
+    if n <= k:
+        return float(x.shape[1])
+    sub = np.ascontiguousarray(x[np.linspace(0, n - 1, min(n, size)).astype(np.int64)],
+                               dtype=np.float64)
+    if _native.KNN_AVAILABLE:
+        dist = _native.knn_search(sub, None, k)[0]
+    else:
+        dist = knn_table(sub, None, k)[0]
+    ok = dist[:, 0] > 0
+    if ok.sum() < 0.5 * dist.shape[0]:
+        return 0.0
+    dist = dist[ok]
+    inv = np.mean(np.log(dist[:, k - 1:k] / dist[:, : k - 1]), axis=1)
+    return float(1.0 / np.mean(inv))
+
+
+def _brute_force_knn(ref: np.ndarray, n_query: int) -> bool:
+    """Whether :func:`knn_table` should use the compiled brute force for this search."""
+    from . import _native
+
+    if not _native.KNN_AVAILABLE or ref.shape[0] * n_query < _BRUTE_MIN_PAIRS:
+        return False
+    if ref.shape[1] < _BRUTE_MIN_INTRINSIC_DIM:  # the intrinsic dimension is at most d
+        return False
+    return intrinsic_dimension(ref) >= _BRUTE_MIN_INTRINSIC_DIM
+
+
 def knn_table(
     ref: np.ndarray, query: np.ndarray | None, k: int, *, tree: Any = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Host k-NN table: distances and indices of the ``k`` nearest rows of ``ref`` to each
-    query row (:class:`scipy.spatial.cKDTree`, ``workers=-1``), float64/int64, shape (nq, k),
-    sorted by distance; ``k`` is clipped to the number of available points.
+    query row, float64/int64, shape (nq, k), sorted by distance; ``k`` is clipped to the
+    number of available points. Exact.
 
     ``query=None`` means "query = ref, excluding each point itself" (its own index is
-    removed even when duplicates tie at distance 0). ``tree`` reuses a tree built on ``ref``.
-    """
-    from scipy.spatial import cKDTree
+    removed even when duplicates tie at distance 0). ``tree`` reuses a
+    :class:`scipy.spatial.cKDTree` built on ``ref``.
 
+    Method: a kd-tree (:class:`~scipy.spatial.cKDTree`, ``workers=-1``), or the compiled
+    brute force of :func:`divlab._native.knn_search` (threads: :func:`set_threads`) when
+    no tree is given, the search has at least 4e6 reference x query pairs and the data's
+    estimated intrinsic dimension (:func:`intrinsic_dimension`) is at least 6.5: there
+    the tree visits most of the points anyway (``benchmarks/bench_knn_search.py``). Both
+    are exact; the brute force orders equal distances by index.
+    """
     self_query = query is None
     q = ref if self_query else query
+    if tree is None and _brute_force_knn(ref, q.shape[0]):
+        kk = min(k, ref.shape[0] - 1) if self_query else min(k, ref.shape[0])
+        return _native_knn(ref, query, kk)
+    from scipy.spatial import cKDTree
+
     tree = cKDTree(ref) if tree is None else tree
     kk = min(k + 1 if self_query else k, ref.shape[0])
     dist, idx = tree.query(q, k=kk, workers=-1)
@@ -932,6 +1013,16 @@ def knn_table(
         dist = dist[~own].reshape(q.shape[0], kk - 1)
         idx = idx[~own].reshape(q.shape[0], kk - 1)
     return dist, idx
+
+
+def _native_knn(ref: np.ndarray, query: np.ndarray | None,
+                k: int) -> tuple[np.ndarray, np.ndarray]:
+    from . import _native
+
+    if k < 1:  # a self query of one point: no neighbour
+        n_q = ref.shape[0] if query is None else query.shape[0]
+        return np.empty((n_q, 0)), np.empty((n_q, 0), dtype=np.int64)
+    return _native.knn_search(ref, query, k)
 
 
 def knn_kth_distance(ref: Any, query: Any, k: int, xp: ModuleType, *, pairwise: Any) -> Any:

@@ -87,10 +87,11 @@ neighbour distances are all 0 (discrete data with few values) raise
 raises :class:`~divlab.errors.ParameterError`.
 
 Backends: the neighbour search is chosen by :func:`divlab._array.knn_kth_distance` (on
-NumPy :class:`scipy.spatial.cKDTree` with ``workers=-1``; other backends a chunked
-brute-force search written with ``xp``). Whitening reads one vector of pooled statistics
-back (flags, means and covariances, with the constant-sample check) and the estimate is
-read in one more transfer (:func:`divlab._array.host_floats`).
+NumPy :func:`divlab._array.knn_table`: :class:`scipy.spatial.cKDTree` with ``workers=-1``,
+or a compiled exact brute force where the data's intrinsic dimension is at least 6.5; other
+backends a chunked brute-force search written with ``xp``). Whitening reads one vector of
+pooled statistics back (flags, means and covariances, with the constant-sample check) and
+the estimate is read in one more transfer (:func:`divlab._array.host_floats`).
 
 Check once: each public function validates its arguments and calls a private kernel
 (``_knn_kl``, ``_knn_entropy``, ``_knn_js``, and ``_knn_kl_js`` for both divergences with
