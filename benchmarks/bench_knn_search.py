@@ -35,6 +35,9 @@ import scipy
 from scipy.spatial import cKDTree
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from _output import emit
 
 import divlab
 from divlab import _array, _native
@@ -143,10 +146,7 @@ def main() -> None:
         *table_lines,
     ]
     text = "\n".join(lines) + "\n"
-    print(text)
-    if args.output:
-        with open(args.output, "w", encoding="utf-8") as fh:
-            fh.write(text)
+    emit(text, args.output)
 
 
 if __name__ == "__main__":

@@ -56,11 +56,16 @@ WEIGHTINGS = ("none", "both", "u only")
 
 
 def _interleaved(fns: dict[str, Callable[[], object]], repeats: int) -> dict[str, tuple]:
-    """Best time (s) and first value of each callable, run round-robin ``repeats`` times."""
+    """Best time (s) and first value of each callable, run round-robin ``repeats`` times, in
+    a new random order every round (fixed seed): a contender's time then does not depend
+    on which one ran just before it (the state of the allocator and the caches)."""
     best = {k: np.inf for k in fns}
     vals: dict[str, float] = {}
+    order = np.random.default_rng(12345)
+    keys = list(fns)
     for _ in range(repeats):
-        for k, fn in fns.items():
+        for k in order.permutation(keys):
+            fn = fns[k]
             t0 = time.perf_counter()
             out = fn()
             best[k] = min(best[k], time.perf_counter() - t0)
@@ -242,7 +247,8 @@ def main() -> None:
         f"{load:.1f} at start, {os.getloadavg()[0]:.1f} at the end of the first table.",
         "",
         "W_1 between N(0, 1) (n points) and a scaled Student-t(5) sample (m points); best of "
-        f"{repeats} interleaved rounds at n = 1e6 (more at smaller n: {_repeats(10_000, repeats)} "
+        f"{repeats} interleaved rounds (contenders in a new random order each round) at "
+        f"n = 1e6 (more at smaller n: {_repeats(10_000, repeats)} "
         f"at 1e4). Ratios are SciPy or POT time over divlab's time "
         "(POT: the faster of `ot.wasserstein_1d` and `ot.emd2_1d`). divlab sorts the two "
         "samples on two threads when both have at least "

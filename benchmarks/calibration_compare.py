@@ -172,20 +172,56 @@ def run_cell(cell: Cell, reps: int, n_resamples: int, workers: int) -> CellResul
     return summarize(cell, np.array(rows), time.perf_counter() - start)
 
 
-def markdown(results: list[CellResult], n_resamples: int) -> str:
-    head = ("| metric | d | n | replicates | truth | mean estimate | bias / half-width "
-            "| cover pop. value | cover truth | width ratio | s/replicate |")
-    lines = [head, "|" + "---|" * 11]
-    for r in results:
-        bias = (r.mean - r.truth) / r.half_width if r.half_width > 0 else math.nan
-        lines.append(
-            f"| {r.cell.metric} | {r.cell.d} | {r.cell.n} | {r.reps} | {r.truth:.4g} "
+def result_row(r: CellResult) -> str:
+    bias = (r.mean - r.truth) / r.half_width if r.half_width > 0 else math.nan
+    return (f"| {r.cell.metric} | {r.cell.d} | {r.cell.n} | {r.reps} | {r.truth:.4g} "
             f"| {r.mean:.4g} | {bias:+.2f} | {100 * r.cover_pop:.1f} % "
             f"| {100 * r.cover_truth:.1f} % | {r.width_ratio:.2f} | {r.seconds / r.reps:.2f} |")
-    lines.append("")
+
+
+def _row_key(row: str) -> tuple[int, int, int]:
+    metric, d, n = (c.strip() for c in row.strip("|").split("|")[:3])
+    return METRICS.index(metric), int(n), int(d)
+
+
+def read_rows(path: str) -> dict[tuple[int, int, int], str]:
+    """The table rows of an earlier output file, keyed by (metric, n, d)."""
+    rows: dict[tuple[int, int, int], str] = {}
+    if not os.path.exists(path):
+        return rows
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            first = line.strip("|").split("|")[0].strip() if line.startswith("|") else ""
+            if first in METRICS:
+                rows[_row_key(line.rstrip("\n"))] = line.rstrip("\n")
+    return rows
+
+
+def outside_band_probability(reps: int, low: float = 0.93, high: float = 0.97) -> float:
+    """P(observed coverage outside [low, high]) for an interval whose true coverage is 95 %."""
+    dist = stats.binom(reps, 0.95)
+    return float(dist.cdf(math.ceil(low * reps) - 1) + dist.sf(math.floor(high * reps)))
+
+
+def markdown(rows: dict[tuple[int, int, int], str], n_resamples: int, reps: int) -> str:
+    head = ("| metric | d | n | replicates | truth | mean estimate | bias / half-width "
+            "| cover pop. value | cover truth | width ratio | s/replicate |")
+    grid = {(METRICS.index(m), n, d) for m in METRICS for n in SIZES for d in DIMS}
+    missing = sorted(grid - set(rows))
+    lines = ["# Calibration of compare's 95 % intervals", "",
+             f"Output of `python benchmarks/calibration_compare.py` ({reps} replicate datasets "
+             "per cell; cells run separately are merged with `--merge`).", ""]
+    if missing:
+        lines += ["Not run yet: " + ", ".join(f"{METRICS[m]} d={d} n={n}"
+                                                for m, n, d in missing) + ".", ""]
+    lines += [head, "|" + "---|" * 11, *(rows[k] for k in sorted(rows)), ""]
     lines.append(f"Intervals: `compare`'s default 95 % interval, `n_resamples={n_resamples}`. "
                  "P = N(0, I_d), Q = N(0.5 e_1, I_d), n points each. A binomial 95 % band for a "
-                 "coverage of 95 % is +-3.0 points at 200 replicates and +-5.5 at 60.")
+                 "coverage of 95 % is +-3.0 points at 200 replicates and +-5.5 at 60. An "
+                 f"interval whose coverage is exactly 95 % shows a coverage outside 93-97 % in "
+                 f"{100 * outside_band_probability(reps):.0f} % of cells at {reps} replicates "
+                 f"(binomial), so about {outside_band_probability(reps) * len(grid):.0f} of the "
+                 f"{len(grid)} cells would fall outside that band by chance alone.")
     return "\n".join(lines) + "\n"
 
 
@@ -198,20 +234,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default=",".join(map(str, SIZES)))
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--out", default=None, help="write the Markdown table to this file")
+    ap.add_argument("--merge", action="store_true",
+                    help="keep the rows of --out for the cells not run now")
     args = ap.parse_args(argv)
     cells = [Cell(m, d, n) for m in args.metrics.split(",") for d in map(int, args.dims.split(","))
              for n in map(int, args.sizes.split(","))]
-    results = []
+    rows = read_rows(args.out) if args.out and args.merge else {}
     for cell in cells:
         r = run_cell(cell, args.reps, args.n_resamples, args.workers)
-        results.append(r)
+        rows[_row_key(result_row(r))] = result_row(r)
         print(f"{cell.metric:>9} d={cell.d:<2} n={cell.n:<5} cover pop {100 * r.cover_pop:5.1f} % "
               f"truth {100 * r.cover_truth:5.1f} % width ratio {r.width_ratio:.2f} "
               f"({r.seconds:.0f} s)", flush=True)
         if args.out:  # rewrite after every cell: a long run keeps what it finished
             with open(args.out, "w") as fh:
-                fh.write(markdown(results, args.n_resamples))
-    print(markdown(results, args.n_resamples))
+                fh.write(markdown(rows, args.n_resamples, args.reps))
+    print(markdown(rows, args.n_resamples, args.reps))
     return 0
 
 

@@ -208,6 +208,29 @@ def test_calibration_truths_against_monte_carlo(calibration):
     assert calibration.truth("kl", 3) == pytest.approx(float(kl), rel=1e-15)
 
 
+def test_calibration_table_merge_and_band(calibration, tmp_path):
+    """--merge keeps the rows of cells not run now, replaces re-run cells, sorts the table
+    and lists the cells still missing; the chance of a 95 % interval landing outside 93-97 %
+    is the binomial one."""
+    from math import comb
+
+    res = calibration.summarize(calibration.Cell("mmd", 2, 500),
+                                np.array([[1.0, 0.5, 1.5], [1.2, 0.9, 1.3]]), 4.0)
+    out = tmp_path / "cal.md"
+    old = res.__class__(**{**res.__dict__, "cell": calibration.Cell("kl", 1, 500)})
+    rows = {calibration._row_key(calibration.result_row(r)): calibration.result_row(r)
+            for r in (res, old)}
+    out.write_text(calibration.markdown(rows, 200, 200))
+    back = calibration.read_rows(str(out))
+    assert back == rows
+    text = calibration.markdown(back, 200, 200)
+    assert text.index("| kl | 1 | 500 |") < text.index("| mmd | 2 | 500 |")
+    assert "Not run yet: kl d=2 n=500" in text and "mmd d=2 n=500," not in text
+    p_out = sum(comb(200, k) * 0.95**k * 0.05 ** (200 - k) for k in range(201)
+                if not 186 <= k <= 194)
+    assert calibration.outside_band_probability(200) == pytest.approx(p_out, rel=1e-9)
+
+
 @pytest.mark.parametrize("metric", ["kl", "sliced_w2"])
 def test_intervals_cover_the_population_value(calibration, metric):
     """>= 60 replicate datasets: the 95 % interval covers the mean estimate (the estimator's

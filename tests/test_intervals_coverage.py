@@ -60,20 +60,56 @@ def test_w1_translation_1d_covers_truth():
     _check(vals, cis, 1.0, what="W1 1-D, truth")
 
 
-def test_exact_w2_translation_2d_rate_extrapolation(monkeypatch):
-    """Exact W2 in d = 2 on n = 80; subsamples of 20 points (a quarter of the data, so the
-    deviations are extrapolated to n with the estimated rate) and 50 resamples (each one
-    network-simplex solve) to keep the test short."""
-    monkeypatch.setattr(transport, "_RESAMPLE_EXACT_H", 20)
+@pytest.mark.parametrize("p,d", [(2.0, 2), (1.0, 5)])
+def test_exact_w_dual_potential_interval(p, d):
+    """Exact W_p in d > 1 on n = 150: the normal interval from the variance of the optimal
+    dual potentials (one extra solve, no subsamples) covers the estimator's expectation and
+    its half-width matches the replicate spread."""
     vals, cis = [], []
-    for i, (x, y) in enumerate(_pairs(11, 80, 2, np.array([1.5, 0.0]))):
-        e = transport._wasserstein_estimate(x, y, xp, p=2.0, max_exact_n=2000, n_resamples=50,
+    shift = np.r_[1.0, np.zeros(d - 1)]
+    for i, (x, y) in enumerate(_pairs(11 + d, 150, d, shift)):
+        e = transport._wasserstein_estimate(x, y, xp, p=p, max_exact_n=2000, n_resamples=20,
                                             alpha=0.05, gen=np.random.default_rng(i))
-        assert e.details["resample_subsample"] == [20, 20]
-        assert 0.25 <= e.details["rate_exponent"] <= 0.5
+        assert e.details["ci_method"].startswith("normal interval from the variance")
+        assert e.details["ci_sd"] > 0
         vals.append(e.value)
         cis.append(e.ci)
-    _check(vals, cis, np.mean(vals), what="exact W2 2-D, E[est]")
+    _check(vals, cis, np.mean(vals), what=f"exact W{p:g} {d}-D, E[est]")
+
+
+def test_exact_w_dual_sd_scales_with_units_and_matches_delta_method():
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(120, 3)), rng.normal(size=(100, 3)) + 0.7
+    one = transport._dual_interval(x, y, 2.0, float(divlab_w(x, y, 2.0)), 0.05)
+    ten = transport._dual_interval(10 * x, 10 * y, 2.0, float(divlab_w(10 * x, 10 * y, 2.0)),
+                                   0.05)
+    assert ten[1] == pytest.approx(10 * one[1], rel=1e-9)  # W_p is 1-homogeneous
+    assert ten[0][1] == pytest.approx(10 * one[0][1], rel=1e-9)
+    # the delta method: sd(W_2) = sd(W_2^2) / (2 W_2)
+    w1 = transport._dual_interval(x, y, 1.0, float(divlab_w(x, y, 1.0)), 0.05)
+    assert w1[1] > 0 and w1[0][0] < divlab_w(x, y, 1.0) < w1[0][1]
+    assert transport._dual_interval(x, y, 1.0, 0.0, 0.05) is None  # zero value: no CLT
+
+
+def divlab_w(x, y, p):
+    import divlab
+
+    return divlab.ot.wasserstein(x, y, p=p)
+
+
+def test_exact_w_falls_back_to_subsampling_for_identical_samples(monkeypatch):
+    """A zero estimate (identical samples) has no dual-variance interval: subsampling with
+    the estimated rate (subsamples of 20 points, 50 resamples) gives one above 0."""
+    monkeypatch.setattr(transport, "_RESAMPLE_EXACT_H", 20)
+    x = np.random.default_rng(4).normal(size=(80, 2))
+    e = transport._wasserstein_estimate(x, x.copy(), xp, p=2.0, max_exact_n=2000,
+                                        n_resamples=50, alpha=0.05,
+                                        gen=np.random.default_rng(0))
+    assert e.value == 0.0
+    assert e.details["ci_method"] == "subsampling basic interval with an estimated rate"
+    assert e.details["resample_subsample"] == [20, 20]
+    assert 0.25 <= e.details["rate_exponent"] <= 0.5
+    assert e.ci[0] == 0.0 < e.ci[1]
 
 
 def test_sliced_w2_includes_direction_error(monkeypatch):

@@ -417,10 +417,12 @@ def compare(
     kept inside the metric's range (KL >= 0, 0 <= JS <= log 2, ...), and every interval
     contains its estimate.
 
-    Every estimate comes with a ``1 - alpha`` half-sampling confidence interval and the
-    p-value of a permutation test of :math:`H_0: P = Q` (``n_resamples`` each; see
-    :mod:`divlab.estimators.resampling`). Each metric draws from its own random stream
-    derived from ``rng``, so its result does not depend on which other metrics are asked for.
+    Every estimate comes with a ``1 - alpha`` confidence interval (half-sampling, except
+    where the metric's record says otherwise: exact W_p in d > 1 uses the central limit
+    theorem with the dual potentials' variance) and the p-value of a permutation test of
+    :math:`H_0: P = Q` (``n_resamples`` each; see :mod:`divlab.estimators.resampling`).
+    Each metric draws from its own random stream derived from ``rng``, so its result does not
+    depend on which other metrics are asked for.
 
     Parameters
     ----------

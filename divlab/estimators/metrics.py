@@ -91,6 +91,9 @@ class Metric:
 
 _HALF = ("half-sampling basic interval (random halves without replacement; "
          "finite-population scaling) and a permutation p-value")
+_W_INTERVAL = ("d = 1: " + _HALF + "; d > 1: normal interval from the variance of the optimal "
+               "dual potentials (central limit theorem of the empirical transport cost) and a "
+               "permutation p-value")
 
 #: Every metric of :func:`divlab.compare`, in the order reports list them.
 METRIC_TABLE: Mapping[str, Metric] = {m.name: m for m in (
@@ -127,7 +130,7 @@ METRIC_TABLE: Mapping[str, Metric] = {m.name: m for m in (
         default_for=("continuous", "categorical"),
         estimator=("d = 1: exact closed form by sorting, any n; d > 1: exact optimal "
                    "transport (network simplex) up to max_exact_n points per sample"),
-        resampling=_HALF, unit_scaling=1.0, standardizable=True,
+        resampling=_W_INTERVAL, unit_scaling=1.0, standardizable=True,
         bias="d > 1: the empirical W_p is biased upwards, O(n^(-1/d))",
         limits=("tail check: warns when the samples look like they have no first moment "
                 "(the population W1 may be infinite)"),
@@ -136,7 +139,7 @@ METRIC_TABLE: Mapping[str, Metric] = {m.name: m for m in (
         name="w2", description="Wasserstein-2 distance, Euclidean ground metric (data units)",
         lower=0.0, upper=math.inf, kinds=("continuous", "categorical"), default_for=(),
         estimator="as w1 with squared Euclidean cost",
-        resampling=_HALF, unit_scaling=1.0, standardizable=True,
+        resampling=_W_INTERVAL, unit_scaling=1.0, standardizable=True,
         bias="d > 1: biased upwards, O(n^(-1/d))",
         limits="tail check for a second moment",
     ),

@@ -72,6 +72,7 @@ from .._array import (
     from_numpy,
     host_float64,
     host_floats,
+    pow2_scale,
     thread_map,
 )
 from .._validate import check_int, check_positive, check_rng, check_sample_pair, check_weights
@@ -180,12 +181,60 @@ def _exact_subsample_stats(xn, yn, p, hx, hy, B, gen, progress=None):
     return np.array(thread_map(one, range(B), progress=progress))
 
 
+def _dual_interval(xn: np.ndarray, yn: np.ndarray, p: float, value: float,
+                   alpha: float) -> tuple[tuple[float, float], float] | None:
+    r"""Normal interval for exact W_p from the variance of the optimal dual potentials.
+
+    For :math:`P \ne Q` the empirical transport cost satisfies a central limit theorem
+    centred at its expectation, in every dimension (del Barrio & Loubes 2019; del Barrio,
+    González-Sanz & Loubes 2024):
+    :math:`\mathrm{Var}\,W_p^p(\hat P_n, \hat Q_m) \approx \mathrm{Var}_P\,\varphi(X)/n
+    + \mathrm{Var}_Q\,\psi(Y)/m` with :math:`(\varphi, \psi)` the optimal Kantorovich
+    potentials, estimated by the empirical variances of the dual solution of the same
+    problem (one network-simplex solve); the delta method gives
+    :math:`\mathrm{sd}(W_p) = \mathrm{sd}(W_p^p) / (p W_p^{p-1})`. The interval is
+    ``value -+ z sd`` (lower end clipped at 0) and covers the estimator's expectation, which
+    is what the calibration study measures (the bias of empirical W_p in high dimension is
+    not in it). ``None`` when the variance or the value is 0 (identical samples, a single
+    point): the caller falls back to subsampling.
+    """
+    from scipy.stats import norm
+
+    from ..costs import pairwise_cost_unchecked
+    from ..ot import exact
+
+    nx, ny = xn.shape[0], yn.shape[0]
+    if nx < 2 or ny < 2 or not value > 0:
+        return None
+    # solve on coordinates divided by an exact power of two (largest magnitude in [1, 2)):
+    # the dual solution, hence the interval, then scales exactly with the units
+    unit = pow2_scale(float(max(np.max(np.abs(xn)), np.max(np.abs(yn)))))
+    xn, yn, value_u = xn / unit, yn / unit, value / unit
+    cost = np.sqrt(pairwise_cost_unchecked(xn, yn, None, metric="sqeuclidean"))
+    if p != 1:
+        cost = cost**p
+    budget = max(exact._MIN_BUDGET, exact._BUDGET_PER_NODE * (nx + ny))
+    _, f, g, _, code, _, _ = exact._solve(np.full(nx, 1.0 / nx), np.full(ny, 1.0 / ny), cost,
+                                          budget, 2**31 - 1)
+    if code != exact._OPTIMAL:
+        return None
+    var = float(np.var(f, ddof=1)) / nx + float(np.var(g, ddof=1)) / ny
+    if not (var > 0 and math.isfinite(var)):
+        return None
+    sd = math.sqrt(var) / (p * value_u ** (p - 1.0)) * unit
+    z = float(norm.ppf(1.0 - alpha / 2.0))
+    return (max(0.0, value - z * sd), value + z * sd), sd
+
+
 def _exact_resample(xn, yn, p, value, B, alpha, gen):
     r"""CI and permutation p-value of exact W_p in d > 1 (``xn``, ``yn``: the data the estimate
     used, ``N_x`` and ``N_y`` points).
 
-    CI: *subsampling with an estimated rate* (Bertail, Politis & Romano 1999). ``B``
-    random subsamples of :math:`h_1 = \min(N/2, 250)` points per sample and ``2B`` of
+    CI: the normal interval of :func:`_dual_interval` (the variance of the optimal dual
+    potentials; calibrated in ``benchmarks/calibration_compare.py``). Where it does not
+    apply (a zero value or a degenerate variance), *subsampling with an estimated rate*
+    (Bertail, Politis & Romano 1999; :func:`_subsampling_interval`). ``B`` random
+    subsamples of :math:`h_1 = \min(N/2, 250)` points per sample and ``2B`` of
     :math:`h_2 = h_1/4` (each an exact EMD) give the spreads :math:`s_1, s_2`; with the
     finite-population factors removed, :math:`\mathrm{sd}(h) \propto h^{-\beta}` gives
     :math:`\hat\beta = \log(s_2'/s_1') / \log 4`, clipped to ``[0.25, 0.5]`` (0.5 is the
@@ -193,12 +242,25 @@ def _exact_resample(xn, yn, p, value, B, alpha, gen):
     converges more slowly, and assuming 0.5 there made the intervals too narrow). The
     centred size-:math:`h_1` deviations are scaled by :math:`(h_1/N)^{\hat\beta} /
     \sqrt{1 - h_1/N}` (for :math:`\hat\beta = 1/2` this is the half-sampling factor).
-    p-value: relabellings of a pool of at most ``_RESAMPLE_EXACT_N`` points per sample.
+    p-value: relabellings of a pool of at most ``_RESAMPLE_EXACT_N`` points per sample
+    (:func:`_exact_permutation`).
     """
-    import ot
+    dual = _dual_interval(xn, yn, p, value, alpha)
+    if dual is not None:
+        ci, sd = dual
+        info: dict[str, Any] = {
+            "ci_method": "normal interval from the variance of the optimal dual potentials "
+                         "(CLT of the empirical transport cost)", "ci_sd": sd}
+        report_fraction(1, 3)
+    else:
+        ci, info = _subsampling_interval(xn, yn, p, value, B, alpha, gen)
+    pv, pool = _exact_permutation(xn, yn, p, B, gen)
+    info["permutation_pool"] = pool
+    return ci, pv, info
 
-    from ..costs import pairwise_cost_unchecked
 
+def _subsampling_interval(xn, yn, p, value, B, alpha, gen):
+    """The subsampling CI of :func:`_exact_resample` (rate estimated from two sizes)."""
     Nx, Ny = xn.shape[0], yn.shape[0]
     h1x, h1y = max(1, min(Nx // 2, _RESAMPLE_EXACT_H)), max(1, min(Ny // 2, _RESAMPLE_EXACT_H))
     stats = _exact_subsample_stats(xn, yn, p, h1x, h1y, B, gen,
@@ -221,7 +283,18 @@ def _exact_resample(xn, yn, p, value, B, alpha, gen):
     # (h1 / N)**beta / sqrt(1 - h1 / N)
     ci = basic_interval(value, stats, alpha=alpha, fraction=f1, ratio=f1 ** (2 * beta - 1),
                         lower=0.0)
-    # permutation test on a pool
+    return ci, {"ci_method": "subsampling basic interval with an estimated rate",
+                "resample_subsample": [h1x, h1y], "rate_exponent": beta}
+
+
+def _exact_permutation(xn, yn, p, B, gen):
+    """Permutation p-value of exact W_p on a pool of at most ``_RESAMPLE_EXACT_N`` points
+    per sample; returns the p-value and the pool sizes."""
+    import ot
+
+    from ..costs import pairwise_cost_unchecked
+
+    Nx, Ny = xn.shape[0], yn.shape[0]
     r = _RESAMPLE_EXACT_N
     xq = xn[gen.choice(Nx, r, replace=False)] if Nx > r else xn
     yq = yn[gen.choice(Ny, r, replace=False)] if Ny > r else yn
@@ -239,9 +312,7 @@ def _exact_resample(xn, yn, p, value, B, alpha, gen):
     perm = np.array(thread_map(lambda lb: stat(ar[lb], ar[~lb]), lab,
                                progress=lambda i, t: report_fraction(2 * t + i, 3 * t)))
     observed = stat(ar[:nx], ar[nx:])
-    info = {"resample_subsample": [h1x, h1y], "rate_exponent": beta,
-            "permutation_pool": [nx, ny]}
-    return ci, permutation_pvalue(observed, perm), info
+    return permutation_pvalue(observed, perm), [nx, ny]
 
 
 def wasserstein_estimate(
@@ -361,9 +432,13 @@ def _wasserstein_estimate(
             ci, pv = _oned_resample(xn[:, 0], yn[:, 0], p, vs**p, n_resamples, alpha, gen)
         else:
             ci, pv, info = _exact_resample(xn, yn, p, vs, n_resamples, alpha, gen)
-            details.update(info)
         ci = (ci[0] * sc, ci[1] * sc)
         details.update(ci_method="half-sampling basic interval", n_resamples=n_resamples)
+        if d > 1:
+            if "ci_sd" in info:
+                info["ci_sd"] *= sc
+                method += "; normal CI from the dual potentials"
+            details.update(info)
         if heavy:
             ci = None
             details["ci_method"] = ("none: heavy tails (half-sampling needs a finite variance; "
