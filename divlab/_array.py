@@ -940,7 +940,7 @@ def intrinsic_dimension(x: np.ndarray, *, k: int = 10, size: int = 2000) -> floa
 
     .. math::
 
-        \hat m = \Big(rac{1}{N(k-1)} \sum_i \sum_{j<k} \log rac{T_k(x_i)}{T_j(x_i)}\Big)^{-1}.
+        \hat m = \Big(\frac{1}{N(k-1)} \sum_i \sum_{j<k} \log \frac{T_k(x_i)}{T_j(x_i)}\Big)^{-1}.
 
     About ``d`` for full-dimensional data, the manifold's dimension for data on one. Rows
     with a duplicate (``T_1 = 0``) are left out; ``0.0`` when fewer than half remain (such
@@ -996,9 +996,11 @@ def knn_table(
     """
     self_query = query is None
     q = ref if self_query else query
-    if tree is None and _brute_force_knn(ref, q.shape[0]):
+    if tree is None and _brute_force_knn(ref, q.shape[0]):  # >= 4e6 pairs: kk >= 1
+        from . import _native
+
         kk = min(k, ref.shape[0] - 1) if self_query else min(k, ref.shape[0])
-        return _native_knn(ref, query, kk)
+        return _native.knn_search(ref, query, kk)
     from scipy.spatial import cKDTree
 
     tree = cKDTree(ref) if tree is None else tree
@@ -1013,16 +1015,6 @@ def knn_table(
         dist = dist[~own].reshape(q.shape[0], kk - 1)
         idx = idx[~own].reshape(q.shape[0], kk - 1)
     return dist, idx
-
-
-def _native_knn(ref: np.ndarray, query: np.ndarray | None,
-                k: int) -> tuple[np.ndarray, np.ndarray]:
-    from . import _native
-
-    if k < 1:  # a self query of one point: no neighbour
-        n_q = ref.shape[0] if query is None else query.shape[0]
-        return np.empty((n_q, 0)), np.empty((n_q, 0), dtype=np.int64)
-    return _native.knn_search(ref, query, k)
 
 
 def knn_kth_distance(ref: Any, query: Any, k: int, xp: ModuleType, *, pairwise: Any) -> Any:

@@ -9,9 +9,9 @@ can only do with a comparison sort, or with several passes and temporary arrays:
   random values: :func:`radix_sort_is_faster`): NumPy's AVX-512 quicksort is fast on some
   CPUs and several times slower on others (AMD Zen 4, numpy/x86-simd-sort#6). Both return
   the same sorted values, so the choice changes the time, never a result.
-- :func:`sort_with_weights` / :func:`sorted_cdf`: the values sorted with their weights (or
-  the normalised cumulative weights) following (stable; one radix sort of ``(key, index)``
-  records and one gather), in place of ``np.argsort``, two gathers and a cumulative sum.
+- :func:`sorted_cdf`: the values sorted with their normalised cumulative weights following
+  (stable; one radix sort of ``(key, index)`` records and one gather), in place of
+  ``np.argsort``, two gathers and a cumulative sum.
 - :func:`merge_differences`: the merge of two sorted CDFs in one linear pass, giving the
   interval lengths and the quantile differences of the closed form; the NumPy path needs a
   stable argsort of the concatenation (timsort finding the two runs), a cumulative sum and
@@ -53,8 +53,7 @@ except ImportError:  # built without a C compiler: SciPy's cKDTree is used throu
     _knnkernel = None
 
 __all__ = ["AVAILABLE", "KNN_AVAILABLE", "MIN_SIZE", "knn_search", "usable", "sort",
-           "sort_with_weights", "sorted_cdf", "merge_differences", "uniform_differences",
-           "radix_sort_is_faster"]
+           "sorted_cdf", "merge_differences", "uniform_differences", "radix_sort_is_faster"]
 
 _ENABLED = os.environ.get("DIVLAB_NATIVE", "1") != "0"
 
@@ -101,25 +100,14 @@ def sort(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def sort_with_weights(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(x[order], w[order])`` for the stable sorting permutation ``order`` of the finite
-    1-D array ``x`` (``w`` of the same length and dtype)."""
-    if x.shape[0] > _MAX_PAIRS:  # the kernel sorts 32-bit indices
-        order = np.argsort(x, kind="stable")
-        return x[order], w[order]
-    xs, ws = np.empty_like(x), np.empty_like(w)
-    _sortkernels.sort_pairs(np.ascontiguousarray(x), np.ascontiguousarray(w), xs, ws)
-    return xs, ws
-
-
 def sorted_cdf(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(x[order], c / c[-1])`` with ``c = cumsum(w[order])`` for the stable sorting
     permutation ``order`` of ``x``: the sorted atoms and their CDF (last entry exactly 1),
     the same bits as ``np.cumsum`` (a sequential sum) and the division."""
-    if x.shape[0] > _MAX_PAIRS:
-        xs, ws = sort_with_weights(x, w)
-        c = np.cumsum(ws)
-        return xs, c / c[-1]
+    if x.shape[0] > _MAX_PAIRS:  # the kernel sorts 32-bit indices
+        order = np.argsort(x, kind="stable")
+        c = np.cumsum(w[order])
+        return x[order], c / c[-1]
     xs, cs = np.empty_like(x), np.empty_like(w)
     _sortkernels.sort_pairs(np.ascontiguousarray(x), np.ascontiguousarray(w), xs, cs, True)
     return xs, cs

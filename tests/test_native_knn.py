@@ -110,13 +110,14 @@ def test_knn_table_method_choice(monkeypatch):
     full = gaussian_on_subspace(rng, 5000, 10, 10)
     flat = gaussian_on_subspace(rng, 5000, 10, 3)
     calls = []
-    real = _array._native_knn
+    real = _native.knn_search
 
-    def spy(*args):
-        calls.append(args[0].shape)
-        return real(*args)
+    def spy(ref, *args):
+        if ref.shape[0] != 2000:  # not the intrinsic-dimension probe (2000 rows)
+            calls.append(ref.shape)
+        return real(ref, *args)
 
-    monkeypatch.setattr(_array, "_native_knn", spy)
+    monkeypatch.setattr(_native, "knn_search", spy)
     d_full, i_full = _array.knn_table(full, None, 5)
     assert calls == ([(5000, 10)] if _native.KNN_AVAILABLE else [])
     calls.clear()
@@ -128,17 +129,6 @@ def test_knn_table_method_choice(monkeypatch):
     td, ti = cKDTree(full).query(full, k=6)
     np.testing.assert_allclose(d_full, td[:, 1:], rtol=1e-14)
     np.testing.assert_array_equal(i_full, ti[:, 1:])
-
-
-@needs_knn
-def test_knn_table_self_query_of_tiny_reference():
-    monkey = _array._BRUTE_MIN_PAIRS
-    try:
-        _array._BRUTE_MIN_PAIRS = 0
-        dist, idx = _array._native_knn(np.ones((1, 8)), None, 0)
-        assert dist.shape == (1, 0) and idx.shape == (1, 0)
-    finally:
-        _array._BRUTE_MIN_PAIRS = monkey
 
 
 @needs_knn

@@ -80,6 +80,7 @@ from ..errors import ParameterError, UnreliableEstimateWarning
 from ._progress import report_fraction
 from ._result import Estimate
 from .resampling import (
+    _norm_ppf,
     basic_interval,
     check_alpha,
     half_sample_masks,
@@ -157,6 +158,14 @@ def _oned_resample(xv, yv, p, value_pp, B, alpha, gen):
         permutation_pvalue(value_pp ** (1 / p), perm)
 
 
+def _ground_cost(a: np.ndarray, b: np.ndarray, p: float) -> np.ndarray:
+    r"""Host cost matrix :math:`\|a_i - b_j\|^p` (Euclidean) of the exact-W resampling."""
+    from ..costs import pairwise_cost_unchecked
+
+    c = np.sqrt(pairwise_cost_unchecked(a, b, None, metric="sqeuclidean"))
+    return c if p == 1 else c**p
+
+
 def _random_subsets(n: int, h: int, B: int, gen: np.random.Generator) -> np.ndarray:
     """``B`` random subsets of ``h`` of ``range(n)`` (without replacement): ``(B, h)``."""
     keys = gen.random((B, n))
@@ -168,15 +177,12 @@ def _exact_subsample_stats(xn, yn, p, hx, hy, B, gen, progress=None):
     subsets are drawn first, the solves run on :func:`~divlab._array.thread_map`)."""
     import ot
 
-    from ..costs import pairwise_cost_unchecked
-
     ix = _random_subsets(xn.shape[0], hx, B, gen)
     iy = _random_subsets(yn.shape[0], hy, B, gen)
     a, b = np.full(hx, 1.0 / hx), np.full(hy, 1.0 / hy)
 
     def one(k: int) -> float:
-        c = np.sqrt(pairwise_cost_unchecked(xn[ix[k]], yn[iy[k]], None, metric="sqeuclidean"))
-        return float(max(ot.emd2(a, b, c**p if p != 1 else c), 0.0)) ** (1 / p)
+        return float(max(ot.emd2(a, b, _ground_cost(xn[ix[k]], yn[iy[k]], p)), 0.0)) ** (1 / p)
 
     return np.array(thread_map(one, range(B), progress=progress))
 
@@ -198,9 +204,6 @@ def _dual_interval(xn: np.ndarray, yn: np.ndarray, p: float, value: float,
     not in it). ``None`` when the variance or the value is 0 (identical samples, a single
     point): the caller falls back to subsampling.
     """
-    from scipy.stats import norm
-
-    from ..costs import pairwise_cost_unchecked
     from ..ot import exact
 
     nx, ny = xn.shape[0], yn.shape[0]
@@ -210,19 +213,16 @@ def _dual_interval(xn: np.ndarray, yn: np.ndarray, p: float, value: float,
     # the dual solution, hence the interval, then scales exactly with the units
     unit = pow2_scale(float(max(np.max(np.abs(xn)), np.max(np.abs(yn)))))
     xn, yn, value_u = xn / unit, yn / unit, value / unit
-    cost = np.sqrt(pairwise_cost_unchecked(xn, yn, None, metric="sqeuclidean"))
-    if p != 1:
-        cost = cost**p
-    budget = max(exact._MIN_BUDGET, exact._BUDGET_PER_NODE * (nx + ny))
-    _, f, g, _, code, _, _ = exact._solve(np.full(nx, 1.0 / nx), np.full(ny, 1.0 / ny), cost,
-                                          budget, 2**31 - 1)
+    _, f, g, _, code, _, _ = exact._solve(np.full(nx, 1.0 / nx), np.full(ny, 1.0 / ny),
+                                          _ground_cost(xn, yn, p), exact._first_budget(nx, ny),
+                                          exact.DEFAULT_MAX_ITER_CAP)
     if code != exact._OPTIMAL:
         return None
     var = float(np.var(f, ddof=1)) / nx + float(np.var(g, ddof=1)) / ny
     if not (var > 0 and math.isfinite(var)):
         return None
     sd = math.sqrt(var) / (p * value_u ** (p - 1.0)) * unit
-    z = float(norm.ppf(1.0 - alpha / 2.0))
+    z = _norm_ppf(1.0 - alpha / 2.0)
     return (max(0.0, value - z * sd), value + z * sd), sd
 
 
@@ -292,15 +292,13 @@ def _exact_permutation(xn, yn, p, B, gen):
     per sample; returns the p-value and the pool sizes."""
     import ot
 
-    from ..costs import pairwise_cost_unchecked
-
     Nx, Ny = xn.shape[0], yn.shape[0]
     r = _RESAMPLE_EXACT_N
     xq = xn[gen.choice(Nx, r, replace=False)] if Nx > r else xn
     yq = yn[gen.choice(Ny, r, replace=False)] if Ny > r else yn
     nx, ny = xq.shape[0], yq.shape[0]
     z = np.concatenate([xq, yq])
-    cost = np.sqrt(pairwise_cost_unchecked(z, z, None, metric="sqeuclidean")) ** p
+    cost = _ground_cost(z, z, p)
     ar = np.arange(nx + ny)
 
     def stat(ix: np.ndarray, iy: np.ndarray) -> float:

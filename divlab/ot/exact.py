@@ -183,6 +183,12 @@ def _pot_emd_kwargs() -> dict[str, Any]:
     return {"check_marginals": False} if "check_marginals" in params else {}
 
 
+def _first_budget(n: int, m: int, cap: int = DEFAULT_MAX_ITER_CAP) -> int:
+    """The first simplex iteration budget for an ``n x m`` problem (raised by :func:`_solve`
+    up to ``cap`` when it runs out)."""
+    return min(cap, max(_MIN_BUDGET, _BUDGET_PER_NODE * (n + m)))
+
+
 def _solve(
     a: np.ndarray, b: np.ndarray, c: np.ndarray, budget: int, cap: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, int, int, list[tuple[int, str]]]:
@@ -468,8 +474,8 @@ def _emd_host(
     c = np.ascontiguousarray(c)
 
     cap = DEFAULT_MAX_ITER_CAP if max_iter is None else max_iter
-    budget = min(cap, max(_MIN_BUDGET, _BUDGET_PER_NODE * (n + m)))
-    plan, f, g, value, code, used, attempts = _solve(a_np, b_np, c, budget, cap)
+    plan, f, g, value, code, used, attempts = _solve(a_np, b_np, c, _first_budget(n, m, cap),
+                                                     cap)
     details: dict[str, Any] = {}
     if forbidden is not None:
         # The simplex works in floating point: rounding mass of order eps * total can be

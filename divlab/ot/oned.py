@@ -118,8 +118,8 @@ def _sort(u: Any, xp: ModuleType) -> Any:
 
 
 def _sorted_with_weights(u: Any, w: Any, xp: ModuleType) -> tuple[Any, Any]:
-    if _native.usable(xp, u, w):
-        return _native.sort_with_weights(u, w)
+    """Array-API path: the sample sorted with its weights following (the compiled path is
+    :func:`divlab._native.sorted_cdf`, taken by :func:`_sorted_cdf` first)."""
     # stable: tied values accumulate their weights in input order on every path (the
     # compiled radix sort is stable too), so the CDF's rounding does not depend on the sort
     order = xp.argsort(u, stable=True)
@@ -178,7 +178,7 @@ def uniform_quantile_grid(n: int, m: int) -> tuple[np.ndarray, np.ndarray, np.nd
 
     .. math::
 
-        W_p^p = \sum_k rac{\mathrm{dk}_k}{nm}\,|u_{(iu_k)} - v_{(iv_k)}|^p .
+        W_p^p = \sum_k \frac{\mathrm{dk}_k}{nm}\,|u_{(iu_k)} - v_{(iv_k)}|^p .
 
     The grid does not depend on the data: it is the one place where the pairing of two
     unequal-size samples is written (:func:`wasserstein_1d` and the sliced distances).
