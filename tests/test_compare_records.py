@@ -3,6 +3,7 @@ Ctrl-C, and a reduced calibration study of its intervals."""
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import math
 import sys
@@ -355,3 +356,35 @@ def test_thread_map_keeps_order_and_reports_progress():
     out = thread_map(lambda i: i * i, range(50), progress=lambda d, t: seen.append((d, t)))
     assert out == [i * i for i in range(50)]
     assert seen == [(i, 50) for i in range(1, 51)]
+
+
+def test_a_subsampled_knn_metric_says_so_like_the_kernels_do(monkeypatch):
+    """Beyond the k-NN group's cap, KL and JS report the full sizes in ``n``, name the
+    subsample in ``method`` and in ``details["subsampled_to"]``, as MMD does."""
+    for name in ("kl", "js"):
+        monkeypatch.setattr(compare_mod, "METRIC_TABLE", {
+            **compare_mod.METRIC_TABLE,
+            name: dataclasses.replace(compare_mod.METRIC_TABLE[name], max_n=150)})
+    x, y = _pair(200, d=2, seed=31)
+    report = divlab.compare(x, y, metrics="kl,js,mmd", n_resamples=0, rng=0)
+    for name in ("kl", "js"):
+        est = report[name]
+        assert est.n == (200, 200)
+        assert est.details["subsampled_to"] == [150, 150]
+        assert est.method.endswith("on 150+150 subsample")
+        assert "random subsample of 150 x 150" in report.rows[report.metrics.index(name)].why
+    assert "subsampled_to" not in report["mmd"].details  # below its own cap
+
+
+def test_categorical_plugin_uses_every_point(monkeypatch):
+    """The plug-in KL/JS of categorical data cost O(n): the k-NN cap does not apply."""
+    for name in ("kl", "js"):
+        monkeypatch.setattr(compare_mod, "METRIC_TABLE", {
+            **compare_mod.METRIC_TABLE,
+            name: dataclasses.replace(compare_mod.METRIC_TABLE[name], max_n=50)})
+    rng = np.random.default_rng(5)
+    x, y = rng.integers(0, 4, 300), rng.integers(0, 5, 300)
+    report = divlab.compare(x, y, metrics="kl,js", n_resamples=20, rng=0)
+    assert report["kl"].value == divlab.estimators.plugin_kl(x, y).value
+    for name in ("kl", "js"):
+        assert report[name].n == (300, 300) and "subsampled_to" not in report[name].details

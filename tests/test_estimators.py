@@ -463,3 +463,33 @@ def test_knn_estimators_on_discrete_data_raise_or_warn():
     x = np.concatenate([rng.normal(size=(60, 2)), np.repeat(rng.normal(size=(5, 2)), 12, 0)])
     with pytest.warns(DivlabWarning, match=r"k-NN JS: \d+ % of the k-th neighbour distances"):
         assert math.isfinite(knn_js(x, rng.normal(size=(120, 2))).value)
+
+
+def test_plugin_subset_counts_are_multivariate_hypergeometric():
+    """The cell counts of random subsets (half-samples, relabellings) are drawn directly:
+    each row sums to the subset size, stays within the counts, and has the hypergeometric
+    mean and variance in every cell."""
+    from divlab.estimators.plugin import _subset_counts
+
+    k = np.array([500, 300, 150, 40, 10])
+    N, size, B = int(k.sum()), 600, 4000
+    c = _subset_counts(k, size, B, np.random.default_rng(3))
+    assert c.shape == (B, k.size) and c.dtype == np.float64
+    assert np.all(c.sum(axis=1) == size) and np.all((c >= 0) & (c <= k))
+    p = k / N
+    var = size * p * (1 - p) * (N - size) / (N - 1)
+    assert np.all(np.abs(c.mean(axis=0) - size * p) < 5 * np.sqrt(var / B))
+    np.testing.assert_allclose(c.var(axis=0, ddof=1), var, rtol=0.15)
+
+
+def test_plugin_interval_matches_the_naive_half_sampling_reference():
+    """The half-sample counts drawn directly give the interval that recomputing the plug-in
+    KL on half-samples of the points gives (widths within resampling noise)."""
+    from divlab.estimators.resampling import half_sample_ci
+
+    rng = np.random.default_rng(8)
+    x, y = rng.integers(0, 6, 2000), rng.integers(0, 7, 2000)
+    est = plugin_kl(x, y, n_resamples=400, rng=0)
+    lo, hi = half_sample_ci(lambda a, b: plugin_kl(a, b).value, x, y, n_resamples=400, rng=1)
+    assert (est.ci[1] - est.ci[0]) == pytest.approx(hi - lo, rel=0.25)
+    assert est.ci[0] < est.value < est.ci[1]

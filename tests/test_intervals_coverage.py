@@ -60,6 +60,23 @@ def test_w1_translation_1d_covers_truth():
     _check(vals, cis, 1.0, what="W1 1-D, truth")
 
 
+def test_w1_1d_pooled_resampling_covers_truth(monkeypatch):
+    """1-D W1 beyond the resampling pool (patched to 100 of 300 points): the half-samples
+    come from the pool and the pool ratio restores the variance of the full-sample
+    estimate; the p-value is that of the pool."""
+    monkeypatch.setattr(transport, "_RESAMPLE_ONED_N", 100)
+    vals, cis = [], []
+    for i, (x, y) in enumerate(_pairs(17, 300, 1, np.array([1.0]))):
+        e = transport._wasserstein_estimate(x, y, xp, p=1.0, max_exact_n=2000, n_resamples=B,
+                                            alpha=0.05, gen=np.random.default_rng(i))
+        assert e.details["resample_subsample"] == [100, 100]
+        assert e.p_value < 0.05  # a shift by 1 sd is found on 100 + 100 points
+        vals.append(e.value)
+        cis.append(e.ci)
+    _check(vals, cis, np.mean(vals), what="W1 1-D pooled, E[est]")
+    _check(vals, cis, 1.0, what="W1 1-D pooled, truth")
+
+
 @pytest.mark.parametrize("p,d", [(2.0, 2), (1.0, 5)])
 def test_exact_w_dual_potential_interval(p, d):
     """Exact W_p in d > 1 on n = 150: the normal interval from the variance of the optimal

@@ -149,6 +149,16 @@ def _subsample(gen: np.random.Generator, a: np.ndarray, limit: int | None) -> np
     return a[np.sort(gen.choice(a.shape[0], limit, replace=False))]
 
 
+def _mark_subsampled(est: Estimate, na: int, nb: int, n: int, m: int) -> Estimate:
+    """An estimate computed on a subsample of ``na`` x ``nb`` of the ``n`` x ``m`` points, said
+    as the kernels that subsample themselves say it: ``n`` the full sizes, the method names
+    the subsample, ``details["subsampled_to"]``."""
+    if "subsampled_to" in est.details:
+        return est
+    return replace(est, n=(n, m), method=f"{est.method} on {na}+{nb} subsample",
+                   details={**est.details, "subsampled_to": [na, nb]})
+
+
 def _members(name: str, requested: list[str]) -> list[str]:
     """The requested metrics computed together with ``name`` (its group), in request order."""
     group = METRIC_TABLE[name].group
@@ -419,7 +429,8 @@ def compare(
 
     Every estimate comes with a ``1 - alpha`` confidence interval (half-sampling, except
     where the metric's record says otherwise: exact W_p in d > 1 uses the central limit
-    theorem with the dual potentials' variance) and the p-value of a permutation test of
+    theorem with the dual potentials' variance; MMD² and the energy distance a score interval
+    whose variance grows with the value) and the p-value of a permutation test of
     :math:`H_0: P = Q` (``n_resamples`` each; see :mod:`divlab.estimators.resampling`).
     Each metric draws from its own random stream derived from ``rng``, so its result does not
     depend on which other metrics are asked for.
@@ -583,6 +594,8 @@ def compare(
                 limit = _group_limit(name)
                 if METRIC_TABLE[name].group == "pairwise":
                     limit = None  # the kernel subsamples (never the 1-D energy distance)
+                elif categorical and METRIC_TABLE[name].group == "knn":
+                    limit = None  # the plug-in estimators are O(n): every point counts
                 sub_gen = np.random.default_rng([root, key, 1])
                 a, b = _subsample(sub_gen, a, limit), _subsample(sub_gen, b, limit)
                 try:
@@ -608,6 +621,8 @@ def compare(
                     if not math.isnan(est.value):
                         est = _bounded(est, METRIC_TABLE[m])
                         if a.shape[0] < xn.shape[0] or b.shape[0] < yn.shape[0]:
+                            est = _mark_subsampled(est, a.shape[0], b.shape[0], xn.shape[0],
+                                                   yn.shape[0])
                             why += (f"; beyond {limit} points per sample: computed on a random "
                                     f"subsample of {a.shape[0]} x {b.shape[0]} points (the "
                                     "interval is that of the subsample estimate)")

@@ -79,8 +79,6 @@ from ._result import Estimate
 from .resampling import (
     basic_interval,
     check_alpha,
-    half_sample_masks,
-    permutation_labels,
     permutation_pvalue,
 )
 
@@ -162,10 +160,17 @@ def _cell_codes(xn: np.ndarray, yn: np.ndarray, bins: Any
     return inv[: xn.shape[0]], inv[xn.shape[0]:], n_cells, desc
 
 
-def _batch_counts(codes: np.ndarray, masks: np.ndarray, n_cells: int) -> np.ndarray:
-    b, i = np.nonzero(masks)
-    flat = b * n_cells + codes[i]
-    return np.bincount(flat, minlength=masks.shape[0] * n_cells).reshape(masks.shape[0], n_cells)
+def _subset_counts(counts: np.ndarray, size: int, n_draws: int,
+                   gen: np.random.Generator) -> np.ndarray:
+    """Cell counts of ``n_draws`` random subsets of ``size`` of the points whose cell
+    counts are ``counts``, as float64 ``(n_draws, C)``.
+
+    The counts of a uniform random subset drawn without replacement are multivariate
+    hypergeometric, so they are drawn directly: O(B C) instead of O(B N) for the masks of
+    the points, the same distribution (half-samples and relabellings of any N).
+    """
+    k = np.asarray(counts, dtype=np.int64)
+    return gen.multivariate_hypergeometric(k, size, size=n_draws).astype(np.float64)
 
 
 def _probs(counts: np.ndarray, a: float) -> np.ndarray:
@@ -366,15 +371,13 @@ def _plugin(name: str, xn: np.ndarray, yn: np.ndarray, *, bins: Any, smoothing: 
             return np.asarray(fn(_probs(ca, a), _probs(cb, a), axis=-1), dtype=np.float64)
     ci = pval = None
     if n_resamples:
-        mx, my = half_sample_masks(n, n_resamples, gen), half_sample_masks(m, n_resamples, gen)
-        stats = stat(_batch_counts(cx, mx, C).astype(np.float64),
-                     _batch_counts(cy, my, C).astype(np.float64))
-        ci = basic_interval(value, stats, alpha=alpha,
-                            fraction=0.5 * (mx[0].mean() + my[0].mean()), lower=0.0, upper=upper)
-        cz = np.concatenate([cx, cy])
-        labels = permutation_labels(n, m, n_resamples, gen)
-        cxp = _batch_counts(cz, labels, C).astype(np.float64)
-        total = np.bincount(cz, minlength=C).astype(np.float64)
+        hx, hy = max(1, n // 2), max(1, m // 2)  # half-samples (as half_sample_masks)
+        stats = stat(_subset_counts(kx, hx, n_resamples, gen),
+                     _subset_counts(ky, hy, n_resamples, gen))
+        ci = basic_interval(value, stats, alpha=alpha, fraction=0.5 * (hx / n + hy / m),
+                            lower=0.0, upper=upper)
+        total = kx + ky
+        cxp = _subset_counts(total, n, n_resamples, gen)  # the "x" labels of relabellings
         if perm_stat is None:
             pval = permutation_pvalue(value, stat(cxp, total - cxp))
         else:  # jackknife: test with the plug-in statistic (any statistic gives a valid test)

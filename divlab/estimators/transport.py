@@ -9,10 +9,7 @@ r"""Wasserstein distances between samples, with resampling: exact, subsampled ex
   reported in ``details``. The empirical :math:`W_p` is biased upwards at finite ``n``
   (by :math:`O(n^{-1/d})` for ``d >= 3``): CIs cover the estimator's population value
   :math:`E[\hat W_p]` (at the size actually used), not the true :math:`W_p` unless that
-  bias is small against the interval. Simulation (d = 2, n = m = 500, Gaussian shift
-  ``a``, 60 replicates, 100 resamples): coverage of :math:`E[\hat W_1]` 0.88 for
-  ``a = 0.3`` (the estimate is 17 % high there; half-width 0.88 × 1.96 sd; the previous
-  pooled half-sampling gave 0.67 and 0.47 ×) and 0.93 for ``a = 1`` (half-width 0.86 ×).
+  bias is small against the interval (coverage measured in ``docs/calibration-compare.md``).
 * :func:`sliced_wasserstein_estimate` — Monte-Carlo sliced Wasserstein
   :math:`SW_p = (\frac1L\sum_{l=1}^L W_p^p(\theta_l^\top x, \theta_l^\top y))^{1/p}` over
   ``L = n_projections`` directions uniform on the sphere, each 1-D term exact. Samples
@@ -33,12 +30,12 @@ Heavy tails (refusal)
 
 Resampling (:mod:`divlab.estimators.resampling`): on the line and for sliced W every
 half-sample / relabelling is a set of sorted sub-arrays of the once-sorted data, and all
-``B`` of them are evaluated at once on a common quantile grid. For exact ``d > 1`` the
-interval comes from ``B`` random subsamples of :math:`\min(N/2, 250)` points per sample
-and ``2B`` of a quarter of that size (each one exact EMD), extrapolated to the ``N``
-points of the estimate with the convergence rate estimated from the two sizes
-(:func:`_exact_resample`; the empirical :math:`W_p` converges more slowly than
-:math:`\sqrt N` near :math:`P = Q`, which made fixed-rate intervals too narrow); the
+``B`` of them are evaluated at once on a common quantile grid; on the line, samples beyond
+``_RESAMPLE_ONED_N = 50000`` points are resampled from a random pool of that many,
+accounted for by the pool ratio (the estimate itself uses every point). For exact
+``d > 1`` the interval is normal, with the variance of the optimal dual potentials
+(:func:`_dual_interval`, central limit theorem of the empirical transport cost); only a
+zero estimate falls back to subsampling with an estimated rate; the
 permutation test relabels a pool of at most ``160`` points per sample (pooled cost matrix
 formed once, one small EMD per relabelling). Sliced W resamples a pool of at most 1000
 points per sample, accounted for by the pool ratio (the interval has the variance of the
@@ -106,6 +103,9 @@ MAX_SLICED_N = 200_000
 _RESAMPLE_EXACT_N = 160
 _RESAMPLE_EXACT_H = 250
 _RESAMPLE_SLICED_N = 1000
+#: 1-D W_p: half-samples and relabellings drawn from a pool of at most this many points per
+#: sample (each costs O(pool); the pool ratio keeps the variance that of the estimate).
+_RESAMPLE_ONED_N = 50_000
 _RESAMPLE_SLICED_L = 50
 
 
@@ -143,6 +143,15 @@ def _kept_sorted(vals_sorted: np.ndarray, order: np.ndarray, mask: np.ndarray) -
 
 
 def _oned_resample(xv, yv, p, value_pp, B, alpha, gen):
+    """Half-sampling CI and permutation p-value of the 1-D W_p; samples beyond
+    ``_RESAMPLE_ONED_N`` points are resampled from a random pool of that many (pool ratio;
+    the p-value is that of the pool)."""
+    n_full, m_full = xv.size, yv.size
+    pooled = max(n_full, m_full) > _RESAMPLE_ONED_N
+    if n_full > _RESAMPLE_ONED_N:
+        xv = xv[gen.choice(n_full, _RESAMPLE_ONED_N, replace=False)]
+    if m_full > _RESAMPLE_ONED_N:
+        yv = yv[gen.choice(m_full, _RESAMPLE_ONED_N, replace=False)]
     n, m = xv.size, yv.size
     ox, oy = np.argsort(xv, kind="stable"), np.argsort(yv, kind="stable")
     xs, ys = xv[ox], yv[oy]
@@ -153,9 +162,11 @@ def _oned_resample(xv, yv, p, value_pp, B, alpha, gen):
     zs = z[oz]
     lab = permutation_labels(n, m, B, gen)
     perm = _sorted_wpp(_kept_sorted(zs, oz, lab), _kept_sorted(zs, oz, ~lab), p) ** (1 / p)
-    frac = 0.5 * (mx[0].mean() + my[0].mean())  # the pool is all the data: ratio 1
-    return basic_interval(value_pp ** (1 / p), stats, alpha=alpha, fraction=frac, lower=0.0), \
-        permutation_pvalue(value_pp ** (1 / p), perm)
+    frac = 0.5 * (mx[0].mean() + my[0].mean())
+    observed = (float(_sorted_wpp(xs, ys, p)) ** (1 / p)) if pooled else value_pp ** (1 / p)
+    ci = basic_interval(value_pp ** (1 / p), stats, alpha=alpha, fraction=frac,
+                        ratio=pool_ratio(n, m, n_full, m_full), lower=0.0)
+    return ci, permutation_pvalue(observed, perm)
 
 
 def _ground_cost(a: np.ndarray, b: np.ndarray, p: float) -> np.ndarray:
@@ -428,6 +439,9 @@ def _wasserstein_estimate(
         vs = value / sc
         if d == 1:
             ci, pv = _oned_resample(xn[:, 0], yn[:, 0], p, vs**p, n_resamples, alpha, gen)
+            if max(n, m) > _RESAMPLE_ONED_N:
+                details["resample_subsample"] = [min(n, _RESAMPLE_ONED_N),
+                                                 min(m, _RESAMPLE_ONED_N)]
         else:
             ci, pv, info = _exact_resample(xn, yn, p, vs, n_resamples, alpha, gen)
         ci = (ci[0] * sc, ci[1] * sc)
