@@ -35,6 +35,10 @@ random subsample beyond that) and evaluates all ``B`` resamples as quadratic for
 a fixed subsample of ``r`` of the ``N`` points the estimate used, the deviations are scaled
 by the pool ratio (:func:`divlab.estimators.resampling.pool_ratio`) so that the interval
 has the variance :math:`\sigma^2/N` of the estimate, not :math:`\sigma^2/(2N - r)`.
+Both statistics are squared distances whose variance grows with their value; the interval
+is the score interval of :func:`~divlab.estimators.resampling.variance_function_interval`
+(half-sampling variance at the estimate, slope from the permutation variance), longer on the
+side of larger values.
 
 Large samples (``max_n``): both statistics cost :math:`O(nmd)`. With ``max_n`` set, each
 sample larger than ``max_n`` is replaced by a random subsample of ``max_n`` points (drawn
@@ -86,12 +90,12 @@ from ..costs import pairwise_cost_unchecked
 from ..errors import ParameterError
 from ._result import Estimate
 from .resampling import (
-    basic_interval,
     check_alpha,
     half_sample_masks,
     permutation_labels,
     permutation_pvalue,
     pool_ratio,
+    variance_function_interval,
 )
 
 __all__ = ["mmd", "energy_distance", "median_bandwidth", "MAX_KERNEL_N", "MAX_MATRIX_N"]
@@ -198,6 +202,10 @@ def _stats_from_weights(K: np.ndarray, U: np.ndarray, V: np.ndarray, kind: str) 
     return 2 * suv / (nu * nv) - suu / nu**2 - svv / nv**2
 
 
+_CI_METHOD = ("score interval from the half-sampling variance and the permutation variance "
+              "(variance growing with the value)")
+
+
 def _resample(x, y, xp, kind, h, value_stat, B, alpha, gen, max_matrix_n):
     """Half-sampling CI and permutation p-value for the quadratic statistics (host).
 
@@ -233,14 +241,17 @@ def _resample(x, y, xp, kind, h, value_stat, B, alpha, gen, max_matrix_n):
     else:
         observed = value_stat
     if with_ci:
+        # both are squared distances whose variance grows with the value (resampling
+        # module docstring): score interval with the half-sampling and permutation variances
         if kind == "gauss":  # MMD^2_u: population value >= 0, the estimate may be < 0
-            lo, hi = basic_interval(value_stat, stats, alpha=alpha, fraction=frac, ratio=ratio,
-                                    lower=min(0.0, value_stat))
+            lo, hi = variance_function_interval(value_stat, stats, perm, alpha=alpha,
+                                                fraction=frac, ratio=ratio,
+                                                lower=min(0.0, value_stat))
             ci = (lo, max(hi, 0.0))
         else:
-            ci = basic_interval(value_stat, stats, alpha=alpha, fraction=frac, ratio=ratio,
-                                lower=0.0)
-        info = {"ci_method": "half-sampling basic interval", "n_resamples": B, **sub}
+            ci = variance_function_interval(value_stat, stats, perm, alpha=alpha, fraction=frac,
+                                            ratio=ratio, lower=0.0)
+        info = {"ci_method": _CI_METHOD, "n_resamples": B, **sub}
     else:
         ci = None
         info = {"ci_method": "none (half-samples of one point: the U-statistic needs 2)",
@@ -375,6 +386,8 @@ def _mmd_finish(x, y, xp, h, s_h, sums, bandwidth, n_resamples, alpha, gen, max_
     method = f"unbiased MMD^2, Gaussian kernel (h={h_out:.3g})"
     if "subsampled_to" in info:
         method += f" on {n}+{m} subsample"
+    if ci is not None:
+        method += "; score CI"
     return Estimate(float(value), ci, method, (n0, m0), details, p)
 
 
@@ -395,6 +408,8 @@ def _energy_finish(x, y, xp, e2, s_e, n_resamples, alpha, gen, max_matrix_n, n0,
     method = "energy distance (V-statistic, Szekely-Rizzo)"
     if "subsampled_to" in info:
         method += f" on {n}+{m} subsample"
+    if ci is not None:
+        method += "; score CI"
     return Estimate(value, ci, method, (n0, m0), details, p)
 
 

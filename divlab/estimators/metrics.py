@@ -54,7 +54,8 @@ class Metric:
         Metrics of one group share their expensive step (neighbour search, distances).
     max_n : int or None
         ``compare`` estimates on a random subsample of at most this many points per
-        sample above it (``None``: any size). The interval is that of the subsample
+        sample above it (``None``: any size; KL and JS on categorical data, whose plug-in
+        estimators are O(n), use every point). The interval is that of the subsample
         estimate, which is an estimate from an i.i.d. sample of that size.
     affine_invariant : bool
         The population value is unchanged by a common invertible affine map of the
@@ -91,6 +92,9 @@ class Metric:
 
 _HALF = ("half-sampling basic interval (random halves without replacement; "
          "finite-population scaling) and a permutation p-value")
+_SCORE = ("score interval from the half-sampling variance (random halves without replacement, "
+          "finite-population scaling), its growth with the value taken from the permutation "
+          "variance; a permutation p-value")
 _W_INTERVAL = ("d = 1: " + _HALF + "; d > 1: normal interval from the variance of the optimal "
                "dual potentials (central limit theorem of the empirical transport cost) and a "
                "permutation p-value")
@@ -169,7 +173,7 @@ METRIC_TABLE: Mapping[str, Metric] = {m.name: m for m in (
         default_for=("continuous", "categorical"),
         estimator=("unbiased U-statistic (reported clipped at 0, the unclipped value kept in "
                    "details); the bandwidth is the median pooled distance"),
-        resampling=_HALF, group="pairwise", max_n=MAX_KERNEL_N, standardizable=True,
+        resampling=_SCORE, group="pairwise", max_n=MAX_KERNEL_N, standardizable=True,
         bias="none before clipping at 0 (the U-statistic is unbiased)",
         limits="O(n^2): a random subsample above max_n points per sample",
     ),
@@ -179,7 +183,7 @@ METRIC_TABLE: Mapping[str, Metric] = {m.name: m for m in (
         default_for=("continuous", "categorical"),
         estimator=("V-statistic of Euclidean distances, as scipy.stats.energy_distance; "
                    "O(n log n) in d = 1"),
-        resampling=_HALF, group="pairwise", max_n=MAX_KERNEL_N, unit_scaling=1.0,
+        resampling=_SCORE, group="pairwise", max_n=MAX_KERNEL_N, unit_scaling=1.0,
         standardizable=True,
         bias="V-statistic: biased up by O(1/n)",
         limits="O(n^2) in d > 1: a random subsample above max_n points per sample",
