@@ -91,6 +91,19 @@ def test_variance_function_interval_solves_the_score_inequality():
     assert hi0 - T == pytest.approx(z * math.sqrt(V), rel=1e-12)
 
 
+@pytest.mark.parametrize("value", [1e-12, 1e-6, 1e-3])
+def test_variance_function_interval_near_zero_stays_bounded(value):
+    """An estimate within one standard deviation of 0 (P close to Q) cannot make the slope,
+    and so the upper end, arbitrarily large: at most 2.4 times the symmetric half-width."""
+    rng = np.random.default_rng(6)
+    stats, perm = 0.01 * rng.standard_normal(400), 0.001 * rng.standard_normal(400)
+    lo, hi = variance_function_interval(value, stats, perm, alpha=0.05, fraction=0.5,
+                                        lower=min(0.0, value))
+    half = 1.959963984540054 * np.std(stats, ddof=1)
+    assert half < hi - value <= 2.4 * half
+    assert lo <= 0.0 < hi
+
+
 @pytest.mark.parametrize("kind", ["gauss", "dist"])
 def test_half_samples_carry_three_times_the_permutation_variance_at_p_equal_q(kind):
     """The factor 3 of variance_function_interval: at P = Q (a degenerate statistic) the

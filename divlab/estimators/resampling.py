@@ -52,12 +52,15 @@ Confidence intervals (all estimators)
     :math:`b` by the variance of the permutation statistics (the variance at
     :math:`\theta = 0`, times :math:`\rho^2` for a pool: a degenerate statistic's variance goes
     as the inverse square of the sample size) and the slope
-    :math:`a = \max(\hat V - 3b/\rho,\ 0) / \hat T` from the half-sampling variance
-    :math:`\hat V` at :math:`\theta = \hat T`. The variance function is then
-    :math:`V(\theta) = \hat V + a(\theta - \hat T)`: the half-sampling variance at the
-    estimate, as for the basic interval (so never narrower there), growing with slope
-    :math:`a`. The interval holds the values :math:`\theta` that the estimate does not reject,
-    :math:`(\hat T - \theta)^2 \le z^2 V(\theta)` (the score, or Wilson, construction):
+    :math:`a = \max(\hat V - 3b/\rho,\ 0) / \max(\hat T, \sqrt{\hat V})` from the
+    half-sampling variance :math:`\hat V` at :math:`\theta = \hat T` (an estimate within one
+    standard deviation of 0 says little about the slope and must not make it arbitrarily
+    steep: the upper end then stays within 2.4 times the symmetric one). The variance
+    function is then :math:`V(\theta) = \hat V + a(\theta - \hat T)`: the half-sampling
+    variance at the estimate, as for the basic interval (so never narrower there), growing
+    with slope :math:`a`. The interval holds the values :math:`\theta` that the estimate
+    does not reject, :math:`(\hat T - \theta)^2 \le z^2 V(\theta)` (the score, or Wilson,
+    construction):
 
     .. math::
         \theta = \hat T + \tfrac12 z^2 a \pm z\sqrt{\hat V + \tfrac14 z^2 a^2}.
@@ -268,8 +271,10 @@ def variance_function_interval(
     rho = max(float(ratio), 0.0)
     v_hat = float(np.var(s, ddof=1)) * f / (1.0 - f) * rho
     b = float(np.var(q, ddof=1)) * rho * rho
-    # half-samples of a pool carry 3 / rho times the degenerate variance b (module docstring)
-    a = max(v_hat - 3.0 * b / rho, 0.0) / value if value > 0 and rho > 0 else 0.0
+    # half-samples of a pool carry 3 / rho times the degenerate variance b; an estimate
+    # within one standard deviation of 0 does not make the slope steeper (module docstring)
+    first = max(v_hat - 3.0 * b / rho, 0.0) if rho > 0 else 0.0
+    a = first / max(value, math.sqrt(v_hat)) if first > 0 else 0.0
     z = _norm_ppf(1 - alpha / 2)
     centre = value + 0.5 * z * z * a
     radius = z * math.sqrt(v_hat + 0.25 * z * z * a * a)
