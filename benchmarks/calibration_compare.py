@@ -203,6 +203,17 @@ def outside_band_probability(reps: int, low: float = 0.93, high: float = 0.97) -
     return float(dist.cdf(math.ceil(low * reps) - 1) + dist.sf(math.floor(high * reps)))
 
 
+def shift_spread(d: int, n: int, reps: int) -> float:
+    """Standard deviation, over the replicate datasets of every cell with this (d, n), of the
+    observed shift along e_1 (mean of y minus mean of x in the first column), over its
+    theoretical value sqrt(2/n)."""
+    shifts = []
+    for seed in range(reps):
+        x, y = sample_pair(d, n, np.random.default_rng([d, n, seed]))
+        shifts.append(y[:, 0].mean() - x[:, 0].mean())
+    return float(np.std(shifts, ddof=1) / math.sqrt(2.0 / n))
+
+
 def markdown(rows: dict[tuple[int, int, int], str], n_resamples: int, reps: int) -> str:
     head = ("| metric | d | n | replicates | truth | mean estimate | bias / half-width "
             "| cover pop. value | cover truth | width ratio | s/replicate |")
@@ -222,6 +233,19 @@ def markdown(rows: dict[tuple[int, int, int], str], n_resamples: int, reps: int)
                  f"{100 * outside_band_probability(reps):.0f} % of cells at {reps} replicates "
                  f"(binomial), so about {outside_band_probability(reps) * len(grid):.0f} of the "
                  f"{len(grid)} cells would fall outside that band by chance alone.")
+    lines += ["", "### The replicate datasets", "",
+              "Every metric of one (d, n) pair is run on the same replicate datasets, so the "
+              "cells with the same d and n are not independent: where the observed shift along "
+              "e_1 happens to vary more across the datasets than it should, every metric driven "
+              "by that shift shows a wider spread of its estimates, and a width ratio below 1, "
+              "at once. The ratio below is the standard deviation of that shift over its "
+              f"theoretical value sqrt(2/n); its own standard error is about "
+              f"{100 / math.sqrt(2 * (reps - 1)):.0f} %.", "",
+              "| d | " + " | ".join(f"n = {n}" for n in SIZES) + " |",
+              "|---|" + "---|" * len(SIZES)]
+    for d in DIMS:
+        lines.append(f"| {d} | " + " | ".join(f"{shift_spread(d, n, reps):.2f}" for n in SIZES)
+                     + " |")
     return "\n".join(lines) + "\n"
 
 
