@@ -79,6 +79,7 @@ from ._result import Estimate
 from .resampling import (
     basic_interval,
     check_alpha,
+    half_size,
     permutation_pvalue,
 )
 
@@ -371,7 +372,7 @@ def _plugin(name: str, xn: np.ndarray, yn: np.ndarray, *, bins: Any, smoothing: 
             return np.asarray(fn(_probs(ca, a), _probs(cb, a), axis=-1), dtype=np.float64)
     ci = pval = None
     if n_resamples:
-        hx, hy = max(1, n // 2), max(1, m // 2)  # half-samples (as half_sample_masks)
+        hx, hy = half_size(n), half_size(m)
         stats = stat(_subset_counts(kx, hx, n_resamples, gen),
                      _subset_counts(ky, hy, n_resamples, gen))
         ci = basic_interval(value, stats, alpha=alpha, fraction=0.5 * (hx / n + hy / m),

@@ -124,9 +124,14 @@ def check_alpha(alpha: Any) -> float:
     return a
 
 
+def half_size(n: int) -> int:
+    """Points in a half-sample of ``n``: ``max(1, n // 2)``."""
+    return max(1, n // 2)
+
+
 def half_sample_masks(n: int, n_resamples: int, rng: np.random.Generator) -> np.ndarray:
-    """Boolean array ``(n_resamples, n)``; each row keeps exactly ``max(1, n // 2)`` points."""
-    return subsample_masks(n, max(1, n // 2), n_resamples, rng)
+    """Boolean array ``(n_resamples, n)``; each row keeps exactly :func:`half_size` points."""
+    return subsample_masks(n, half_size(n), n_resamples, rng)
 
 
 def subsample_masks(n: int, h: int, n_resamples: int, rng: np.random.Generator) -> np.ndarray:
@@ -161,6 +166,13 @@ def pool_ratio(r_x: int, r_y: int, n: int, m: int) -> float:
     0.1
     """
     return float((1.0 / n + 1.0 / m) / (1.0 / r_x + 1.0 / r_y))
+
+
+def _variance_scale(fraction: float, ratio: float) -> float:
+    """Factor :math:`\\rho f / (1 - f)` from the variance of the half-sample deviations to
+    that of the estimate (module docstring; ``f`` kept inside (0, 1), ``rho >= 0``)."""
+    f = min(max(float(fraction), 1e-12), 1 - 1e-12)
+    return f / (1.0 - f) * max(float(ratio), 0.0)
 
 
 def basic_interval(
@@ -208,9 +220,7 @@ def basic_interval(
     s = s[np.isfinite(s)]
     if s.size < 2 or not math.isfinite(value):
         return (value, value)
-    f = min(max(float(fraction), 1e-12), 1 - 1e-12)
-    scale = math.sqrt(f / (1.0 - f) * max(float(ratio), 0.0))
-    dev = (s - s.mean()) * scale
+    dev = (s - s.mean()) * math.sqrt(_variance_scale(fraction, ratio))
     lo_q, hi_q = np.quantile(dev, [alpha / 2, 1 - alpha / 2])
     up, down = max(float(hi_q), 0.0), max(-float(lo_q), 0.0)
     if extra_sd > 0 and math.isfinite(extra_sd):
@@ -267,9 +277,8 @@ def variance_function_interval(
     q = q[np.isfinite(q)]
     if s.size < 2 or q.size < 2 or not math.isfinite(value):
         return (value, value)
-    f = min(max(float(fraction), 1e-12), 1 - 1e-12)
     rho = max(float(ratio), 0.0)
-    v_hat = float(np.var(s, ddof=1)) * f / (1.0 - f) * rho
+    v_hat = float(np.var(s, ddof=1)) * _variance_scale(fraction, ratio)
     b = float(np.var(q, ddof=1)) * rho * rho
     # half-samples of a pool carry 3 / rho times the degenerate variance b; an estimate
     # within one standard deviation of 0 does not make the slope steeper (module docstring)

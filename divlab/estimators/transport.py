@@ -142,16 +142,19 @@ def _kept_sorted(vals_sorted: np.ndarray, order: np.ndarray, mask: np.ndarray) -
     return np.broadcast_to(vals_sorted, keep.shape)[keep].reshape(keep.shape[0], h)
 
 
+def _host_pool(gen: np.random.Generator, a: np.ndarray, r: int) -> np.ndarray:
+    """A random resampling pool of ``r`` rows of the host array ``a`` (all of it when it has
+    at most ``r``), in the order drawn."""
+    return a[gen.choice(a.shape[0], r, replace=False)] if a.shape[0] > r else a
+
+
 def _oned_resample(xv, yv, p, value_pp, B, alpha, gen):
     """Half-sampling CI and permutation p-value of the 1-D W_p; samples beyond
     ``_RESAMPLE_ONED_N`` points are resampled from a random pool of that many (pool ratio;
     the p-value is that of the pool)."""
     n_full, m_full = xv.size, yv.size
     pooled = max(n_full, m_full) > _RESAMPLE_ONED_N
-    if n_full > _RESAMPLE_ONED_N:
-        xv = xv[gen.choice(n_full, _RESAMPLE_ONED_N, replace=False)]
-    if m_full > _RESAMPLE_ONED_N:
-        yv = yv[gen.choice(m_full, _RESAMPLE_ONED_N, replace=False)]
+    xv, yv = _host_pool(gen, xv, _RESAMPLE_ONED_N), _host_pool(gen, yv, _RESAMPLE_ONED_N)
     n, m = xv.size, yv.size
     ox, oy = np.argsort(xv, kind="stable"), np.argsort(yv, kind="stable")
     xs, ys = xv[ox], yv[oy]
@@ -303,10 +306,8 @@ def _exact_permutation(xn, yn, p, B, gen):
     per sample; returns the p-value and the pool sizes."""
     import ot
 
-    Nx, Ny = xn.shape[0], yn.shape[0]
     r = _RESAMPLE_EXACT_N
-    xq = xn[gen.choice(Nx, r, replace=False)] if Nx > r else xn
-    yq = yn[gen.choice(Ny, r, replace=False)] if Ny > r else yn
+    xq, yq = _host_pool(gen, xn, r), _host_pool(gen, yn, r)
     nx, ny = xq.shape[0], yq.shape[0]
     z = np.concatenate([xq, yq])
     cost = _ground_cost(z, z, p)
@@ -638,10 +639,7 @@ def _sliced_estimate(
     if n_resamples and min(nu, mu) >= 2:
         xn, yn = host_float64(x, xp), host_float64(y, xp)
         r = _RESAMPLE_SLICED_N
-        if nu > r:
-            xn = xn[gen.choice(nu, r, replace=False)]
-        if mu > r:
-            yn = yn[gen.choice(mu, r, replace=False)]
+        xn, yn = _host_pool(gen, xn, r), _host_pool(gen, yn, r)
         th_r = theta[: min(L, _RESAMPLE_SLICED_L)].T
         # SW_p is 1-homogeneous: exact power-of-two rescaling of huge or tiny coordinates.
         xn, yn, sc = _host_rescale(xn, yn, p)
